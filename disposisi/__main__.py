@@ -1,0 +1,3 @@
+from disposisi.cli import main
+
+main()

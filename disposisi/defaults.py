@@ -1,0 +1,45 @@
+"""Embedded defaults: where the demo data lives and how a first model comes to exist.
+
+The main command (``disposisi serve``) must work on a fresh machine: when the model directory has no
+model yet, :func:`ensure_model` trains one from ``data/samples/`` (seconds), tracked in MLflow's
+local store like any other run.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+__all__ = ["DEFAULT_MODEL_DIR", "SAMPLES_CSV", "ensure_model", "samples_csv"]
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_MODEL_DIR = Path("var") / "model"
+SAMPLES_CSV = "complaints.csv"
+
+
+def samples_csv() -> Path:
+    """``data/samples/complaints.csv`` of this checkout (or ``DISPOSISI_SAMPLES_DIR``)."""
+    folder = os.environ.get("DISPOSISI_SAMPLES_DIR")
+    base = Path(folder) if folder else Path(__file__).resolve().parents[1] / "data" / "samples"
+    path = base / SAMPLES_CSV
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"demo data {path} not found: install disposisi from a checkout (pip install -e .) "
+            "or set DISPOSISI_SAMPLES_DIR, or pass a trained --model-dir"
+        )
+    return path
+
+
+def ensure_model(model_dir: str | os.PathLike[str], *, tracking: bool = True) -> dict[str, Any] | None:
+    """Train a demo model from data/samples into ``model_dir`` unless one is already there."""
+    from models.artifact import META_FILE, MODEL_FILE
+    from training.workflow import train_model
+
+    directory = Path(model_dir)
+    if (directory / MODEL_FILE).is_file() and (directory / META_FILE).is_file():
+        return None
+    logger.info("no model in %s yet: training one from %s", directory, samples_csv())
+    return train_model([samples_csv()], directory, tracking=tracking)

@@ -1,0 +1,72 @@
+"""Danger cues: described hazards that make a complaint urgent (``resources/danger_cues.tsv``).
+
+A cue is a named regular expression matched against the slang-expanded, masked, lower-case text
+(:attr:`models.text.AnalysedText.expanded`). The urgency head reads cue hits as features next to the
+words, and a prediction lists the cues that fired as the reason for its level.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import numpy as np
+import scipy.sparse as sp
+
+__all__ = ["Cue", "cue_matrix", "find_cues", "load_cues"]
+
+_MAX_SNIPPET = 80
+
+
+@dataclass(frozen=True)
+class Cue:
+    name: str
+    pattern: re.Pattern[str]
+
+
+@lru_cache(maxsize=1)
+def load_cues() -> tuple[Cue, ...]:
+    """The team's danger cues, compiled once per process."""
+    body = resources.files("models.resources").joinpath("danger_cues.tsv").read_text(encoding="utf-8")
+    cues = []
+    for number, line in enumerate(body.splitlines(), start=1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        name, sep, pattern = line.partition("\t")
+        if not sep:
+            raise ValueError(f"danger_cues.tsv line {number}: expected 'name<TAB>regex', got {line!r}")
+        cues.append(Cue(name.strip(), re.compile(pattern.strip())))
+    return tuple(cues)
+
+
+def find_cues(expanded: str) -> list[tuple[str, str]]:
+    """(cue name, matched phrase) for every cue that fires in one expanded text."""
+    found = []
+    for cue in load_cues():
+        match = cue.pattern.search(expanded)
+        if match:
+            found.append((cue.name, match.group(0)[:_MAX_SNIPPET]))
+    return found
+
+
+def cue_matrix(expanded_texts: Iterable[str]) -> sp.csr_matrix:
+    """Binary (n_texts, n_cues) matrix of cue hits."""
+    cues = load_cues()
+    rows: list[int] = []
+    cols: list[int] = []
+    count = 0
+    for i, text in enumerate(expanded_texts):
+        count += 1
+        for j, cue in enumerate(cues):
+            if cue.pattern.search(text):
+                rows.append(i)
+                cols.append(j)
+    data = np.ones(len(rows), dtype=np.float64)
+    return sp.csr_matrix((data, (rows, cols)), shape=(count, len(cues)))
+
+
+def cue_names() -> Sequence[str]:
+    return [cue.name for cue in load_cues()]

@@ -1,0 +1,305 @@
+"""The complaint router: one estimator, raw text in, a routing suggestion out.
+
+:class:`ComplaintRouter` holds the whole path (analysis, features, OPD head, urgency head) so that
+the API, the batch job and evaluation use the same object. It pickles; the Sastrawi dictionary,
+slang table and cue patterns come from module-level caches and are not part of it.
+
+- OPD head: linear SVM on word and character TF-IDF of the stems, with probabilities calibrated by
+  cross-validation (:class:`~sklearn.calibration.CalibratedClassifierCV`), so ``score`` is a
+  probability and top-k is meaningful.
+- Urgency head: logistic regression on the same features plus the danger-cue hits
+  (:mod:`models.cues`), learned only from rows that carry an urgency label. ``tinggi`` is
+  predicted when its probability reaches ``tinggi_threshold`` (recall matters more than precision
+  for emergencies), otherwise the likelier of ``sedang`` and ``rendah``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import FeatureUnion
+from sklearn.svm import LinearSVC
+from sklearn.utils.validation import check_is_fitted
+
+from models.cues import cue_matrix, find_cues
+from models.text import AnalysedText, analyse
+
+__all__ = ["URGENCY_LEVELS", "ComplaintRouter", "Suggestion", "as_texts"]
+
+URGENCY_LEVELS = ("tinggi", "sedang", "rendah")
+_N_EXPLAIN_TERMS = 6
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """What the router says about one complaint."""
+
+    opd: list[tuple[str, float]]
+    urgency: str | None
+    urgency_score: float | None
+    needs_review: bool
+    opd_terms: list[str] = field(default_factory=list)
+    urgency_cues: list[str] = field(default_factory=list)
+
+    @property
+    def top_opd(self) -> str:
+        return self.opd[0][0]
+
+    @property
+    def top_score(self) -> float:
+        return self.opd[0][1]
+
+
+def as_texts(X: Any) -> list[str]:
+    """Accept a list, array, Series or one-column DataFrame of texts (MLflow passes DataFrames)."""
+    if hasattr(X, "columns"):
+        column = "teks" if "teks" in X.columns else X.columns[0]
+        X = X[column]
+    if isinstance(X, str):
+        raise TypeError("X must be a sequence of texts, not a single string")
+    return ["" if x is None else str(x) for x in X]
+
+
+def _stems(analysed: Sequence[AnalysedText]) -> list[str]:
+    return [a.stemmed for a in analysed]
+
+
+class ComplaintRouter(ClassifierMixin, BaseEstimator):
+    """Suggest the OPD and urgency of Indonesian citizen complaints.
+
+    Parameters
+    ----------
+    word_ngram_range, char_ngram_range : tuple of int
+        n-gram ranges of the word (stem) and character TF-IDF features.
+    min_df : int
+        Minimum document frequency of a feature.
+    C : float
+        Inverse regularisation of the OPD SVM.
+    class_weight : "balanced" or None
+        Class weights of the OPD SVM.
+    calibration_cv : int
+        Folds for probability calibration of the OPD head.
+    urgency_C : float
+        Inverse regularisation of the urgency model.
+    cue_weight : float
+        Scale of the danger-cue features next to the TF-IDF features.
+    tinggi_threshold : float
+        Probability of ``tinggi`` at which it is predicted.
+    review_threshold : float
+        Top OPD score below which a suggestion needs review; training replaces it with one chosen on
+        held-out data (``review_threshold_``).
+    top_k : int
+        How many OPDs a suggestion lists.
+    """
+
+    def __init__(
+        self,
+        *,
+        word_ngram_range: tuple[int, int] = (1, 2),
+        char_ngram_range: tuple[int, int] = (2, 5),
+        min_df: int = 2,
+        C: float = 1.0,
+        class_weight: str | None = "balanced",
+        calibration_cv: int = 5,
+        urgency_C: float = 1.0,
+        cue_weight: float = 1.0,
+        tinggi_threshold: float = 0.35,
+        review_threshold: float = 0.5,
+        top_k: int = 3,
+    ) -> None:
+        self.word_ngram_range = word_ngram_range
+        self.char_ngram_range = char_ngram_range
+        self.min_df = min_df
+        self.C = C
+        self.class_weight = class_weight
+        self.calibration_cv = calibration_cv
+        self.urgency_C = urgency_C
+        self.cue_weight = cue_weight
+        self.tinggi_threshold = tinggi_threshold
+        self.review_threshold = review_threshold
+        self.top_k = top_k
+
+    # -- fitting ---------------------------------------------------------------------------------
+
+    def fit(self, X: Any, y: Any, urgency: Any = None) -> ComplaintRouter:
+        """Learn both heads. ``urgency`` holds a level or an empty value per row (or is None)."""
+        texts = as_texts(X)
+        labels = np.asarray([str(v) for v in y], dtype=object)
+        if len(texts) != len(labels):
+            raise ValueError(f"X has {len(texts)} texts but y has {len(labels)} labels")
+        classes, counts = np.unique(labels, return_counts=True)
+        if len(classes) < 2:
+            raise ValueError(f"y needs at least 2 OPD labels, got {len(classes)}: {list(classes)}")
+        min_count = int(counts.min())
+        if min_count < 2:
+            rare = [str(c) for c, n in zip(classes, counts, strict=True) if n < 2]
+            raise ValueError(f"every OPD label needs at least 2 examples; these have 1: {rare}")
+
+        analysed = [analyse(t) for t in texts]
+        self.features_ = self._make_features()
+        Z = self.features_.fit_transform(_stems(analysed))
+        n_folds = max(2, min(self.calibration_cv, min_count))
+        self.opd_ = CalibratedClassifierCV(
+            LinearSVC(C=self.C, class_weight=self.class_weight), cv=n_folds, method="sigmoid"
+        )
+        self.opd_.fit(Z, labels)
+        self.classes_ = self.opd_.classes_
+        self.explain_coef_ = self._word_coefficients()
+        self.word_vocabulary_ = self.features_.transformer_list[0][1].vocabulary_
+
+        self.urgency_ = None
+        self.urgency_classes_ = np.asarray([], dtype=object)
+        if urgency is not None:
+            levels = np.asarray(["" if v is None else str(v).strip().lower() for v in urgency], dtype=object)
+            if len(levels) != len(texts):
+                raise ValueError(f"urgency has {len(levels)} values but X has {len(texts)} texts")
+            bad = sorted({v for v in levels if v and v not in URGENCY_LEVELS and v != "nan"})
+            if bad:
+                raise ValueError(f"urgency values must be one of {', '.join(URGENCY_LEVELS)} or empty, got {bad}")
+            mask = np.isin(levels, URGENCY_LEVELS)
+            if len(set(levels[mask])) >= 2:
+                U = self._urgency_features(Z[mask], [a.expanded for a, m in zip(analysed, mask, strict=True) if m])
+                self.urgency_ = LogisticRegression(C=self.urgency_C, class_weight="balanced", max_iter=3000)
+                self.urgency_.fit(U, levels[mask])
+                self.urgency_classes_ = self.urgency_.classes_
+        self.review_threshold_ = float(self.review_threshold)
+        return self
+
+    def _make_features(self) -> FeatureUnion:
+        return FeatureUnion(
+            [
+                (
+                    "word",
+                    TfidfVectorizer(
+                        token_pattern=r"\S+",
+                        ngram_range=self.word_ngram_range,
+                        min_df=self.min_df,
+                        sublinear_tf=True,
+                        dtype=np.float32,
+                    ),
+                ),
+                (
+                    "char",
+                    TfidfVectorizer(
+                        analyzer="char_wb",
+                        ngram_range=self.char_ngram_range,
+                        min_df=self.min_df,
+                        sublinear_tf=True,
+                        dtype=np.float32,
+                    ),
+                ),
+            ]
+        )
+
+    def _urgency_features(self, Z: sp.spmatrix, expanded: Iterable[str]) -> sp.csr_matrix:
+        cues = cue_matrix(expanded) * self.cue_weight
+        return sp.hstack([Z, cues], format="csr")
+
+    def _word_coefficients(self) -> np.ndarray:
+        """Mean SVM weight of each word feature per class, for explanations."""
+        n_words = len(self.features_.transformer_list[0][1].vocabulary_)
+        coefs = [c.estimator.coef_[:, :n_words] for c in self.opd_.calibrated_classifiers_]
+        mean = np.mean(coefs, axis=0).astype(np.float32)
+        if mean.shape[0] == 1:  # binary problem: one row of weights for classes_[1]
+            mean = np.vstack([-mean, mean])
+        return mean
+
+    # -- prediction ------------------------------------------------------------------------------
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        check_is_fitted(self)
+        analysed = [analyse(t) for t in as_texts(X)]
+        return self.opd_.predict_proba(self.features_.transform(_stems(analysed)))
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Top OPD per text (what ``mlflow.pyfunc`` serves)."""
+        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+
+    def predict_urgency_proba(self, X: Any) -> np.ndarray:
+        check_is_fitted(self)
+        if self.urgency_ is None:
+            raise ValueError("this model has no urgency head: it was trained without urgency labels")
+        analysed = [analyse(t) for t in as_texts(X)]
+        Z = self.features_.transform(_stems(analysed))
+        return self.urgency_.predict_proba(self._urgency_features(Z, [a.expanded for a in analysed]))
+
+    def urgency_from_proba(self, P: np.ndarray) -> np.ndarray:
+        """Levels from urgency probabilities, with the ``tinggi`` threshold applied."""
+        classes = list(self.urgency_classes_)
+        best = np.asarray(self.urgency_classes_)[np.argmax(P, axis=1)]
+        if "tinggi" in classes:
+            t = classes.index("tinggi")
+            others = P.copy()
+            others[:, t] = -1.0
+            best = np.where(
+                P[:, t] >= self.tinggi_threshold,
+                "tinggi",
+                np.asarray(self.urgency_classes_)[np.argmax(others, axis=1)],
+            )
+        return best
+
+    def suggest(self, X: Any, *, explain: bool = True) -> list[Suggestion]:
+        """Top-k OPDs with scores, urgency with score, needs_review and, if asked, the reasons."""
+        check_is_fitted(self)
+        analysed = [analyse(t) for t in as_texts(X)]
+        if not analysed:
+            return []
+        Z = self.features_.transform(_stems(analysed))
+        P = self.opd_.predict_proba(Z)
+        k = min(self.top_k, P.shape[1])
+        top = np.argsort(-P, axis=1)[:, :k]
+        levels: np.ndarray | None = None
+        level_scores: np.ndarray | None = None
+        if self.urgency_ is not None:
+            U = self.urgency_.predict_proba(self._urgency_features(Z, [a.expanded for a in analysed]))
+            levels = self.urgency_from_proba(U)
+            index = {c: i for i, c in enumerate(self.urgency_classes_)}
+            level_scores = U[np.arange(len(U)), [index[lv] for lv in levels]]
+        suggestions = []
+        for i, a in enumerate(analysed):
+            opd = [(str(self.classes_[j]), float(P[i, j])) for j in top[i]]
+            terms: list[str] = []
+            cues: list[str] = []
+            if explain:
+                terms = self._explain_opd(a, Z[i], int(top[i, 0]))
+                cues = [phrase for _, phrase in find_cues(a.expanded)]
+            suggestions.append(
+                Suggestion(
+                    opd=opd,
+                    urgency=None if levels is None else str(levels[i]),
+                    urgency_score=None if level_scores is None else float(level_scores[i]),
+                    needs_review=bool(opd[0][1] < self.review_threshold_) or not a.tokens,
+                    opd_terms=terms,
+                    urgency_cues=cues,
+                )
+            )
+        return suggestions
+
+    def _explain_opd(self, analysed: AnalysedText, z: sp.spmatrix, class_index: int) -> list[str]:
+        """Surface words whose stems pushed the text towards the chosen OPD, strongest first."""
+        n_words = self.explain_coef_.shape[1]
+        row = sp.csr_matrix(z)[:, :n_words]
+        if row.nnz == 0:
+            return []
+        contributions = row.data * self.explain_coef_[class_index, row.indices]
+        names = {index: term for term, index in self.word_vocabulary_.items() if index in set(row.indices)}
+        order = np.argsort(-contributions)
+        wanted: list[str] = []
+        for position in order:
+            if contributions[position] <= 0 or len(wanted) >= _N_EXPLAIN_TERMS:
+                break
+            for stem in names[row.indices[position]].split():
+                if stem not in wanted and not stem.startswith("_"):
+                    wanted.append(stem)
+        by_stem: dict[str, str] = {}
+        for token, stem in zip(analysed.tokens, analysed.stems, strict=True):
+            by_stem.setdefault(stem, token)
+        return [by_stem[s] for s in wanted if s in by_stem][:_N_EXPLAIN_TERMS]

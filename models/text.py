@@ -1,0 +1,160 @@
+"""Normalisation of informal Indonesian complaint text.
+
+The path of one text is: repair (Unicode NFKC, cheap mojibake repair, zero-width characters) ->
+mask personal data (URL, e-mail, phone, 16-digit NIK/KK) -> lower case -> tokens -> slang and
+abbreviations expanded (``resources/slang.tsv``) -> stopwords removed (``resources/stopwords.txt``,
+which keeps negations and urgency cues) -> stems (:mod:`models.stem`).
+
+:func:`mask_personal_data` is the one function every log line, artifact and explanation goes through.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from models.stem import stem_word
+
+__all__ = [
+    "PLACEHOLDERS",
+    "AnalysedText",
+    "analyse",
+    "load_slang",
+    "load_stopwords",
+    "mask_personal_data",
+    "normalise",
+    "repair",
+    "tokenize",
+]
+
+# Placeholders as they appear in masked text (shown to people) and as tokens (seen by features).
+PLACEHOLDERS = {"url": "[URL]", "email": "[EMAIL]", "nik": "[NIK]", "phone": "[TELEPON]"}
+_PLACEHOLDER_TOKENS = {f"[{v[1:-1].lower()}]": f"_{k}_" for k, v in PLACEHOLDERS.items()}
+
+_URL_RE = re.compile(r"(?:https?://|www\.)[^\s<>\"']+|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|id|net|org|go\.id|co\.id|ly)(?:/[^\s<>\"']*)?", re.I)
+_EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# 16 digits, optionally grouped by spaces, dots or dashes (NIK and KK numbers have 16 digits).
+_NIK_RE = re.compile(r"(?<!\d)\d(?:[ .-]?\d){15}(?!\d)")
+# Indonesian phone numbers: +62 / 62 / 0 then 8-13 digits, optionally grouped; also (031) 1234567.
+_PHONE_RE = re.compile(
+    r"(?<![\w+])(?:\+?62[ .-]?|0)(?:\(?\d{2,4}\)?[ .-]?)\d{3,4}[ .-]?\d{3,5}(?!\d)"
+    r"|\(0\d{2,3}\)[ .-]?\d{3,4}[ .-]?\d{3,4}(?!\d)"
+)
+_ZERO_WIDTH_RE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+_MOJIBAKE_HINT_RE = re.compile("[\u00c2\u00c3][\u0080-\u00bf]|\u00e2\u20ac|\u00e2\u0080")
+# Punctuation whose mojibake lost its last byte cannot be decoded; it is mapped by hand.
+_MOJIBAKE_LEFTOVERS = (
+    ("\u00e2\u20ac\u0153", '"'),
+    ("\u00e2\u20ac\u2122", "'"),
+    ("\u00e2\u20ac\u02dc", "'"),
+    ("\u00e2\u20ac\u201c", "-"),
+    ("\u00e2\u20ac\u201d", "-"),
+    ("\u00e2\u20ac\u00a6", "..."),
+    ("\u00e2\u20ac", '"'),
+)
+_REPEAT_RE = re.compile(r"([a-z])\1{2,}")
+_TOKEN_RE = re.compile(r"_[a-z]+_|[a-z]+[0-9]*[a-z]*|[0-9]+")
+_REDUP_RE = re.compile(r"^([a-z]{2,})2$")
+
+
+def repair(text: str) -> str:
+    """Unicode NFKC, mojibake undone where it is cheap and certain, zero-width marks dropped."""
+    text = _ZERO_WIDTH_RE.sub("", text)
+    for _ in range(2):  # text encoded wrongly twice is common in forwarded messages
+        if not _MOJIBAKE_HINT_RE.search(text):
+            break
+        text = " ".join(_unmojibake(word) for word in text.split(" "))
+    for broken, fixed in _MOJIBAKE_LEFTOVERS:
+        text = text.replace(broken, fixed)
+    return unicodedata.normalize("NFKC", text)
+
+
+def _unmojibake(word: str) -> str:
+    """UTF-8 read as cp1252 or Latin-1 (``â€œ``, ``Ã©``) back to UTF-8; the word unchanged if not."""
+    if not _MOJIBAKE_HINT_RE.search(word):
+        return word
+    for codec in ("cp1252", "latin-1"):
+        try:
+            return word.encode(codec).decode("utf-8")
+        except UnicodeError:
+            continue
+    return word
+
+
+def mask_personal_data(text: str) -> str:
+    """Replace URLs, e-mail addresses, NIK/KK numbers and phone numbers with placeholders.
+
+    Order matters: e-mail before URL (an address contains a domain), NIK before phone (16 digits
+    would otherwise read as a long phone number).
+    """
+    text = _EMAIL_RE.sub(PLACEHOLDERS["email"], text)
+    text = _URL_RE.sub(PLACEHOLDERS["url"], text)
+    text = _NIK_RE.sub(PLACEHOLDERS["nik"], text)
+    return _PHONE_RE.sub(PLACEHOLDERS["phone"], text)
+
+
+def normalise(text: str) -> str:
+    """Repaired, masked and lower-cased text: what a person may see and what features start from."""
+    return mask_personal_data(repair(text)).lower()
+
+
+@lru_cache(maxsize=1)
+def load_slang() -> dict[str, tuple[str, ...]]:
+    """The team's slang and abbreviation table: informal form -> standard word(s)."""
+    table: dict[str, tuple[str, ...]] = {}
+    body = resources.files("models.resources").joinpath("slang.tsv").read_text(encoding="utf-8")
+    for line in body.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        informal, standard = line.split("\t", 1)
+        table[informal.strip()] = tuple(standard.split())
+    return table
+
+
+@lru_cache(maxsize=1)
+def load_stopwords() -> frozenset[str]:
+    """Function words to drop; negations and urgency cues are deliberately absent."""
+    body = resources.files("models.resources").joinpath("stopwords.txt").read_text(encoding="utf-8")
+    return frozenset(w.strip() for w in body.splitlines() if w.strip() and not w.startswith("#"))
+
+
+def tokenize(normalised: str) -> list[str]:
+    """Word tokens of normalised text, with slang expanded, stretched letters and ``kata2`` undone."""
+    for placeholder, token in _PLACEHOLDER_TOKENS.items():
+        normalised = normalised.replace(placeholder, f" {token} ")
+    slang = load_slang()
+    tokens: list[str] = []
+    for raw in _TOKEN_RE.findall(normalised):
+        if raw.isdigit():
+            continue
+        word = _REPEAT_RE.sub(r"\1", raw)
+        redup = _REDUP_RE.match(word)
+        if redup:
+            word = redup.group(1)
+        tokens.extend(slang.get(word, (word,)))
+    return tokens
+
+
+@dataclass(frozen=True)
+class AnalysedText:
+    """A text as the model reads it: surface tokens and their stems (stopwords removed), and the
+    whole slang-expanded token string that danger cues are matched against."""
+
+    tokens: tuple[str, ...]
+    stems: tuple[str, ...]
+    expanded: str
+
+    @property
+    def stemmed(self) -> str:
+        return " ".join(self.stems)
+
+
+def analyse(text: str) -> AnalysedText:
+    """Raw text in; surface tokens and stems (stopwords removed) and the slang-expanded text out."""
+    stopwords = load_stopwords()
+    all_tokens = tokenize(normalise(text))
+    tokens = tuple(t for t in all_tokens if t not in stopwords)
+    return AnalysedText(tokens=tokens, stems=tuple(stem_word(t) for t in tokens), expanded=" ".join(all_tokens))

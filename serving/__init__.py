@@ -1,0 +1,1 @@
+"""How the router is used: the API, the admin page, batch classification, the feedback store."""

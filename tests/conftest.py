@@ -1,0 +1,68 @@
+"""Shared fixtures: MLflow pointed at tmp_path, a small model trained once from data/samples."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLES = REPO / "data" / "samples" / "complaints.csv"
+SHARED_DATA = REPO.parent / "shared" / "data"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    del config, items
+
+
+@pytest.fixture(autouse=True)
+def _mlflow_in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every test gets its own MLflow store under tmp_path; no run may be left open."""
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    monkeypatch.setenv("MLFLOW_REGISTRY_URI", uri)
+    yield
+    import sys
+
+    if "mlflow" in sys.modules:
+        import mlflow
+
+        active = mlflow.active_run()
+        if active is not None:
+            mlflow.end_run()
+            pytest.fail(f"test left MLflow run {active.info.run_id} open")
+
+
+@pytest.fixture(scope="session")
+def samples_csv() -> Path:
+    return SAMPLES
+
+
+@pytest.fixture(scope="session")
+def sample_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A router trained once per session from data/samples (no MLflow), saved as a model directory."""
+    from training.workflow import train_model
+
+    model_dir = tmp_path_factory.mktemp("sample-model") / "model"
+    train_model([SAMPLES], model_dir, tracking=False)
+    return model_dir
+
+
+@pytest.fixture(scope="session")
+def sample_router(sample_model_dir: Path):  # type: ignore[no-untyped-def]
+    from models.artifact import load_model
+
+    router, _ = load_model(sample_model_dir)
+    return router
+
+
+def shared_data_or_skip() -> Path:
+    """The real corpora folder; tests that need it skip with a reason when it is absent, unless
+    DISPOSISI_REQUIRE_SHARED_DATA=1 (CI), where its absence fails."""
+    if SHARED_DATA.is_dir():
+        return SHARED_DATA
+    if os.environ.get("DISPOSISI_REQUIRE_SHARED_DATA") == "1":
+        pytest.fail(f"real corpora folder {SHARED_DATA} is required here but missing")
+    pytest.skip(f"real corpora folder {SHARED_DATA} is absent (it sits beside the checkout in development and CI)")

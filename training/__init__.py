@@ -1,0 +1,1 @@
+"""How the router learns: data loading and validation, fitting, evaluation, MLflow."""

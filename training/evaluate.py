@@ -1,0 +1,124 @@
+"""Metrics of a router on labeled complaints, and the choice of the review threshold.
+
+Metric names follow the MLflow contract: ``opd_macro_f1``, ``opd_accuracy``, ``opd_top3_accuracy``,
+``urgency_macro_f1``, ``urgency_tinggi_recall``; plus ``opd_coverage`` (share of complaints not
+flagged for review) and ``opd_auto_accuracy`` (accuracy among them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, recall_score
+
+from models.router import URGENCY_LEVELS, ComplaintRouter
+
+__all__ = [
+    "choose_review_threshold",
+    "coverage_at_threshold",
+    "evaluate_router",
+    "opd_metrics",
+    "top_k_accuracy",
+    "urgency_metrics",
+]
+
+
+def top_k_accuracy(y_true: Sequence[str], proba: np.ndarray, classes: Sequence[str], k: int = 3) -> float:
+    """Share of rows whose true label is among the k most probable classes."""
+    if len(y_true) == 0:
+        return float("nan")
+    labels = np.asarray(classes, dtype=object)
+    top = np.argsort(-proba, axis=1)[:, :k]
+    hits = [truth in set(labels[row]) for truth, row in zip(y_true, top, strict=True)]
+    return float(np.mean(hits))
+
+
+def choose_review_threshold(confidence: np.ndarray, correct: np.ndarray, target: float = 0.95) -> float:
+    """Lowest threshold t such that the rows with confidence >= t are at least ``target`` accurate.
+
+    The lowest such t keeps the most rows out of review. If no t meets the target, the threshold is
+    just above the highest confidence: everything needs review.
+    """
+    confidence = np.asarray(confidence, dtype=float)
+    correct = np.asarray(correct, dtype=float)
+    if confidence.size == 0:
+        raise ValueError("choose_review_threshold needs at least one row")
+    values, inverse = np.unique(confidence, return_inverse=True)
+    rows_at_or_above = np.bincount(inverse, minlength=len(values))[::-1].cumsum()[::-1]
+    hits_at_or_above = np.bincount(inverse, weights=correct, minlength=len(values))[::-1].cumsum()[::-1]
+    ok = np.nonzero(hits_at_or_above / rows_at_or_above >= target)[0]
+    if ok.size == 0:
+        return float(np.nextafter(values[-1], np.inf))
+    return float(values[ok.min()])
+
+
+def coverage_at_threshold(confidence: np.ndarray, correct: np.ndarray, threshold: float) -> tuple[float, float]:
+    """(share of rows with confidence >= threshold, accuracy among them; NaN when none)."""
+    kept = np.asarray(confidence) >= threshold
+    coverage = float(kept.mean()) if kept.size else float("nan")
+    accuracy = float(np.asarray(correct)[kept].mean()) if kept.any() else float("nan")
+    return coverage, accuracy
+
+
+def opd_metrics(
+    y_true: Sequence[str], proba: np.ndarray, classes: Sequence[str], threshold: float
+) -> dict[str, Any]:
+    labels = np.asarray(classes, dtype=object)
+    y = np.asarray(y_true, dtype=object)
+    y_pred = labels[np.argmax(proba, axis=1)]
+    present = sorted(set(y) | set(y_pred))
+    confidence = proba.max(axis=1)
+    coverage, auto_accuracy = coverage_at_threshold(confidence, y_pred == y, threshold)
+    per_class = f1_score(y, y_pred, labels=present, average=None, zero_division=0)
+    return {
+        "opd_macro_f1": float(f1_score(y, y_pred, labels=sorted(set(y)), average="macro", zero_division=0)),
+        "opd_accuracy": float(accuracy_score(y, y_pred)),
+        "opd_top3_accuracy": top_k_accuracy(y, proba, labels, 3),
+        "opd_coverage": coverage,
+        "opd_auto_accuracy": auto_accuracy,
+        "opd_per_class_f1": {str(c): float(f) for c, f in zip(present, per_class, strict=True)},
+        "opd_confusion": {
+            "labels": [str(c) for c in present],
+            "matrix": confusion_matrix(y, y_pred, labels=present).tolist(),
+        },
+    }
+
+
+def urgency_metrics(y_true: Sequence[str], y_pred: Sequence[str]) -> dict[str, Any]:
+    """Macro-F1 over the levels present in the truth, and recall of each level."""
+    y = np.asarray(y_true, dtype=object)
+    p = np.asarray(y_pred, dtype=object)
+    levels = [lv for lv in URGENCY_LEVELS if lv in set(y)]
+    recalls = recall_score(y, p, labels=levels, average=None, zero_division=0)
+    result: dict[str, Any] = {
+        "urgency_macro_f1": float(f1_score(y, p, labels=levels, average="macro", zero_division=0)),
+        "urgency_accuracy": float(accuracy_score(y, p)),
+        "urgency_rows": len(y),
+    }
+    for level, recall in zip(levels, recalls, strict=True):
+        result[f"urgency_{level}_recall"] = float(recall)
+    result["urgency_confusion"] = {
+        "labels": list(URGENCY_LEVELS),
+        "matrix": confusion_matrix(y, p, labels=list(URGENCY_LEVELS)).tolist(),
+    }
+    return result
+
+
+def evaluate_router(
+    router: ComplaintRouter, texts: Sequence[str], opd: Sequence[str], urgency: Sequence[str] | None = None
+) -> dict[str, Any]:
+    """All metrics of a fitted router on labeled rows (urgency only on rows that carry a level)."""
+    proba = router.predict_proba(list(texts))
+    metrics = opd_metrics(opd, proba, router.classes_, router.review_threshold_)
+    metrics["rows"] = len(texts)
+    unknown = sorted(set(opd) - {str(c) for c in router.classes_})
+    if unknown:
+        metrics["unknown_labels"] = unknown
+    if urgency is not None and router.urgency_ is not None:
+        rows = [i for i, level in enumerate(urgency) if level]
+        if rows:
+            U = router.predict_urgency_proba([texts[i] for i in rows])
+            metrics.update(urgency_metrics([urgency[i] for i in rows], router.urgency_from_proba(U)))
+    return metrics
