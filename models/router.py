@@ -98,6 +98,8 @@ class ComplaintRouter(ClassifierMixin, BaseEstimator):
         held-out data (``review_threshold_``).
     top_k : int
         How many OPDs a suggestion lists.
+    random_state : int
+        Seed of the solvers, so that fitting is repeatable.
     """
 
     def __init__(
@@ -114,6 +116,7 @@ class ComplaintRouter(ClassifierMixin, BaseEstimator):
         tinggi_threshold: float = 0.35,
         review_threshold: float = 0.5,
         top_k: int = 3,
+        random_state: int = 0,
     ) -> None:
         self.word_ngram_range = word_ngram_range
         self.char_ngram_range = char_ngram_range
@@ -126,6 +129,7 @@ class ComplaintRouter(ClassifierMixin, BaseEstimator):
         self.tinggi_threshold = tinggi_threshold
         self.review_threshold = review_threshold
         self.top_k = top_k
+        self.random_state = random_state
 
     # -- fitting ---------------------------------------------------------------------------------
 
@@ -148,7 +152,7 @@ class ComplaintRouter(ClassifierMixin, BaseEstimator):
         Z = self.features_.fit_transform(_stems(analysed))
         n_folds = max(2, min(self.calibration_cv, min_count))
         self.opd_ = CalibratedClassifierCV(
-            LinearSVC(C=self.C, class_weight=self.class_weight), cv=n_folds, method="sigmoid"
+            LinearSVC(C=self.C, class_weight=self.class_weight, random_state=self.random_state), cv=n_folds, method="sigmoid"
         )
         self.opd_.fit(Z, labels)
         self.classes_ = self.opd_.classes_
@@ -167,7 +171,9 @@ class ComplaintRouter(ClassifierMixin, BaseEstimator):
             mask = np.isin(levels, URGENCY_LEVELS)
             if len(set(levels[mask])) >= 2:
                 U = self._urgency_features(Z[mask], [a.expanded for a, m in zip(analysed, mask, strict=True) if m])
-                self.urgency_ = LogisticRegression(C=self.urgency_C, class_weight="balanced", max_iter=3000)
+                self.urgency_ = LogisticRegression(
+                    C=self.urgency_C, class_weight="balanced", max_iter=3000, random_state=self.random_state
+                )
                 self.urgency_.fit(U, levels[mask])
                 self.urgency_classes_ = self.urgency_.classes_
         self.review_threshold_ = float(self.review_threshold)
@@ -221,7 +227,8 @@ class ComplaintRouter(ClassifierMixin, BaseEstimator):
 
     def predict(self, X: Any) -> np.ndarray:
         """Top OPD per text (what ``mlflow.pyfunc`` serves)."""
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]
 
     def predict_urgency_proba(self, X: Any) -> np.ndarray:
         check_is_fitted(self)

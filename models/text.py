@@ -76,12 +76,18 @@ def _unmojibake(word: str) -> str:
     """UTF-8 read as cp1252 or Latin-1 (``â€œ``, ``Ã©``) back to UTF-8; the word unchanged if not."""
     if not _MOJIBAKE_HINT_RE.search(word):
         return word
-    for codec in ("cp1252", "latin-1"):
+    raw = bytearray()
+    for char in word:
         try:
-            return word.encode(codec).decode("utf-8")
-        except UnicodeError:
-            continue
-    return word
+            raw += char.encode("cp1252")
+        except UnicodeEncodeError:
+            if ord(char) > 0xFF:
+                return word
+            raw.append(ord(char))  # the five bytes cp1252 leaves undefined pass through as Latin-1
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return word
 
 
 def mask_personal_data(text: str) -> str:

@@ -13,13 +13,10 @@ SAMPLES = REPO / "data" / "samples" / "complaints.csv"
 SHARED_DATA = REPO.parent / "shared" / "data"
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    del config, items
-
-
 @pytest.fixture(autouse=True)
 def _mlflow_in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Every test gets its own MLflow store under tmp_path; no run may be left open."""
+    """Every test runs in tmp_path with its own MLflow store there; no run may be left open."""
+    monkeypatch.chdir(tmp_path)
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
     monkeypatch.setenv("MLFLOW_REGISTRY_URI", uri)

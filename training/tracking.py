@@ -181,7 +181,7 @@ def log_training_run(
             champion = version
         else:
             try:
-                champion = client.get_model_version_by_alias(registered_model, "champion").version
+                champion = str(client.get_model_version_by_alias(registered_model, "champion").version)
             except mlflow.exceptions.MlflowException:
                 champion = None
     logger.info("MLflow run %s, %s version %s; champion: %s (%s)", run_id, registered_model, version, champion, reason)

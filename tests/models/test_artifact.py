@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from models.artifact import META_FILE, MODEL_FILE, ArtifactError, load_metadata, load_model, save_model
+from models.router import ComplaintRouter
+
+TEXTS = ["jalan rusak berlubang", "aspal jalan rusak", "sampah menumpuk bau", "sampah belum diangkut"]
+OPD = ["PUPR", "PUPR", "DLH", "DLH"]
+
+
+@pytest.fixture(scope="module")
+def router() -> ComplaintRouter:
+    return ComplaintRouter(min_df=1, calibration_cv=2).fit(TEXTS, OPD)
+
+
+def test_round_trip_keeps_predictions_and_metadata(router: ComplaintRouter, tmp_path: Path) -> None:
+    meta = save_model(router, tmp_path / "m", data={"rows": 4}, metrics={"opd_macro_f1": 1.0})
+    loaded, loaded_meta = load_model(tmp_path / "m")
+    assert list(loaded.predict(["sampah bau"])) == list(router.predict(["sampah bau"]))
+    assert loaded_meta.opd_labels == ["DLH", "PUPR"]
+    assert loaded_meta.model_sha256 == meta.model_sha256
+    assert loaded_meta.versions["scikit-learn"]
+    assert loaded_meta.metrics == {"opd_macro_f1": 1.0}
+    assert loaded_meta.version.endswith(meta.model_sha256[:8])
+    raw = json.loads((tmp_path / "m" / META_FILE).read_text())
+    assert {"opd_labels", "urgency_labels", "data", "versions", "metrics", "review_threshold", "created_at",
+            "model_sha256"} <= set(raw)
+
+
+def test_tampered_model_file_is_refused(router: ComplaintRouter, tmp_path: Path) -> None:
+    save_model(router, tmp_path)
+    with open(tmp_path / MODEL_FILE, "ab") as fh:
+        fh.write(b"\0")
+    with pytest.raises(ArtifactError, match="does not match"):
+        load_model(tmp_path)
+
+
+def test_other_library_version_is_refused(router: ComplaintRouter, tmp_path: Path) -> None:
+    save_model(router, tmp_path)
+    raw = json.loads((tmp_path / META_FILE).read_text())
+    raw["versions"]["scikit-learn"] = "0.0.1"
+    (tmp_path / META_FILE).write_text(json.dumps(raw))
+    with pytest.raises(ArtifactError, match=r"other library versions: scikit-learn 0\.0\.1"):
+        load_model(tmp_path)
+
+
+def test_missing_directory_says_train_first(tmp_path: Path) -> None:
+    with pytest.raises(ArtifactError, match="train a model there first"):
+        load_model(tmp_path / "nothing")
+
+
+def test_corrupt_metadata_is_one_line_error(tmp_path: Path) -> None:
+    (tmp_path / META_FILE).write_text("{not json")
+    with pytest.raises(ArtifactError, match="not valid model metadata"):
+        load_metadata(tmp_path)
+
+
+def test_save_leaves_no_temporary_files(router: ComplaintRouter, tmp_path: Path) -> None:
+    save_model(router, tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([META_FILE, MODEL_FILE])

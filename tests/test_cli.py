@@ -1,0 +1,69 @@
+"""The console script as a user meets it: exit codes, one-line errors, no tracebacks."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from disposisi.cli import app
+
+runner = CliRunner()
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_train_then_evaluate(samples_csv: Path, tmp_path: Path) -> None:
+    model_dir = tmp_path / "m"
+    code, out, err = run("-q", "train", str(samples_csv), "--model-dir", str(model_dir), "--no-tracking", "--json")
+    assert code == 0, err
+    summary = json.loads(out)
+    assert summary["train_rows"] == 420
+    assert 0.0 <= summary["metrics"]["opd_macro_f1"] <= 1.0
+    metrics_file = tmp_path / "metrics.json"
+    code, out, err = run("-q", "evaluate", str(samples_csv), "--model-dir", str(model_dir), "--output", str(metrics_file))
+    assert code == 0, err
+    metrics = json.loads(metrics_file.read_text())
+    assert {"opd_macro_f1", "opd_accuracy", "opd_top3_accuracy", "opd_per_class_f1", "opd_confusion",
+            "urgency_macro_f1", "urgency_tinggi_recall"} <= set(metrics)
+    assert "per_class_f1" in out
+
+
+@pytest.mark.parametrize(
+    ("body", "extra", "message"),
+    [
+        (b"isi,opd\na,X\n", [], 'error: text column "teks" not in d.csv columns: isi, opd'),
+        (b"teks,opd\na,X\n", ["--opd-column", "unit"], 'error: OPD column "unit" not in d.csv columns: teks, opd'),
+        (b"", [], "is empty"),
+        (b"teks,opd\n\xff\xfe,X\n", [], "not valid utf-8"),
+        (b"teks,opd\n,X\n ,Y\n", [], "no usable rows"),
+    ],
+)
+def test_bad_training_data_is_one_line_error(tmp_path: Path, body: bytes, extra: list[str], message: str) -> None:
+    data = tmp_path / "d.csv"
+    data.write_bytes(body)
+    code, _, err = run("train", str(data), "--model-dir", str(tmp_path / "m"), "--no-tracking", *extra)
+    assert code == 1
+    assert message in err
+    assert "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_evaluate_without_model_is_one_line_error(samples_csv: Path, tmp_path: Path) -> None:
+    code, _, err = run("evaluate", str(samples_csv), "--model-dir", str(tmp_path / "none"))
+    assert code == 1
+    assert "train a model there first" in err
+
+
+def test_console_script_runs_in_a_subprocess() -> None:
+    done = subprocess.run([sys.executable, "-m", "disposisi", "--help"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0
+    for command in ("train", "evaluate"):
+        assert command in done.stdout

@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from training.data import DataError, load_dataset, read_table
+
+HEADER = "id,teks,opd,urgensi\n"
+
+
+def write(path: Path, body: str | bytes) -> Path:
+    if isinstance(body, bytes):
+        path.write_bytes(body)
+    else:
+        path.write_text(body, encoding="utf-8")
+    return path
+
+
+def test_loads_rows_and_partial_urgency(tmp_path: Path) -> None:
+    csv = write(
+        tmp_path / "d.csv",
+        HEADER + "1,jalan rusak,PUPR,sedang\n2,jalan berlubang,PUPR,\n3,sampah,DLH,rendah\n4,sampah bau,DLH,\n",
+    )
+    data = load_dataset([csv])
+    assert data.texts == ["jalan rusak", "jalan berlubang", "sampah", "sampah bau"]
+    assert data.urgency == ["sedang", "", "rendah", ""]
+    assert data.n_urgency == 2
+    assert len(data.sha256) == 64
+
+
+def test_no_urgency_column_means_no_urgency(tmp_path: Path) -> None:
+    csv = write(tmp_path / "d.csv", "teks,opd\na,X\nb,X\nc,Y\nd,Y\n")
+    assert load_dataset([csv]).urgency is None
+
+
+def test_urgency_labels_are_joined_on_id(tmp_path: Path) -> None:
+    csv = write(tmp_path / "d.csv", "id,teks,instansi\n1,a,X\n2,b,X\n3,c,Y\n4,d,Y\n")
+    labels = write(tmp_path / "u.csv", "id,urgensi,yakin\n1,tinggi,1\n4,rendah,0\n")
+    data = load_dataset([csv], opd_column="instansi", urgency_files=[labels])
+    assert data.urgency == ["tinggi", "", "", "rendah"]
+
+
+@pytest.mark.parametrize(
+    ("body", "kwargs", "message"),
+    [
+        ("isi,opd\na,X\n", {}, r'text column "teks" not in d.csv columns: isi, opd'),
+        ("teks,unit\na,X\n", {}, r'OPD column "opd" not in d.csv columns: teks, unit'),
+        ("teks,opd\na,X\n", {"urgency_column": "level"}, r'urgency column "level" not in'),
+        ("", {}, "is empty"),
+        ("teks,opd\n", {}, "no usable rows"),
+        ("teks,opd\n ,X\n\t,Y\n", {}, "no usable rows"),
+        ("teks,opd,urgensi\na,X,darurat\nb,Y,\n", {}, r"values \['darurat'\]"),
+        ("teks,opd\na,X\nb,X\nc,Y\n", {}, "at least 2 different labels"),
+    ],
+)
+def test_bad_input_is_a_one_line_error(tmp_path: Path, body: str, kwargs: dict[str, str], message: str) -> None:
+    csv = write(tmp_path / "d.csv", body)
+    with pytest.raises(DataError, match=message) as info:
+        load_dataset([csv], **kwargs)  # type: ignore[arg-type]
+    assert "\n" not in str(info.value)
+
+
+def test_non_utf8_bytes_are_named(tmp_path: Path) -> None:
+    csv = write(tmp_path / "d.csv", "teks,opd\njalan rusak,PUPR\nkali kotor,DLH\n".encode() + b"caf\xe9,DLH\n")
+    with pytest.raises(DataError, match=r"not valid utf-8 \(byte 0xe9 at offset \d+\).*--encoding"):
+        load_dataset([csv])
+
+
+def test_other_encoding_can_be_named(tmp_path: Path) -> None:
+    body = "teks,opd\njalan rusak,PUPR\njalan berlubang,PUPR\ncafé kotor,DLH\nsampah,DLH\n".encode("latin-1")
+    csv = write(tmp_path / "d.csv", body)
+    assert load_dataset([csv], encoding="latin-1").texts[2] == "café kotor"
+
+
+def test_missing_file_is_named(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match="no such file"):
+        read_table(tmp_path / "absent.csv")
+
+
+def test_empty_texts_missing_labels_and_singletons_are_skipped_and_counted(tmp_path: Path) -> None:
+    csv = write(tmp_path / "d.csv", "teks,opd\njalan,PUPR\naspal,PUPR\n,PUPR\nsampah,DLH\nbau,DLH\nx,\nlangka,SATU\n")
+    data = load_dataset([csv])
+    assert data.skipped == {"empty_text": 1, "missing_opd": 1, "rare_label_rows": 1}
+    assert sorted(set(data.opd)) == ["DLH", "PUPR"]
+    assert len(data) == 4
+
+
+def test_several_files_are_concatenated(tmp_path: Path) -> None:
+    a = write(tmp_path / "a.csv", "teks,opd\njalan,PUPR\nsampah,DLH\n")
+    b = write(tmp_path / "b.csv", "teks,opd\naspal,PUPR\nbau,DLH\n")
+    data = load_dataset([a, b])
+    assert len(data) == 4
+    assert data.sha256 != load_dataset([b, a]).sha256

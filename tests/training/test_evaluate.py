@@ -1,0 +1,83 @@
+"""Metric code checked against cases computed by hand."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from training.evaluate import (
+    choose_review_threshold,
+    coverage_at_threshold,
+    opd_metrics,
+    top_k_accuracy,
+    urgency_metrics,
+)
+
+CLASSES = ["A", "B", "C", "D"]
+# rows: true A (A best), true B (A best, B second), true C (D, B, C), true D (D best)
+PROBA = np.array(
+    [
+        [0.7, 0.1, 0.1, 0.1],
+        [0.5, 0.3, 0.1, 0.1],
+        [0.05, 0.3, 0.25, 0.4],
+        [0.1, 0.1, 0.1, 0.7],
+    ]
+)
+TRUTH = ["A", "B", "C", "D"]
+
+
+def test_top_k_accuracy_by_hand() -> None:
+    assert top_k_accuracy(TRUTH, PROBA, CLASSES, 1) == pytest.approx(0.5)
+    assert top_k_accuracy(TRUTH, PROBA, CLASSES, 2) == pytest.approx(0.75)
+    assert top_k_accuracy(TRUTH, PROBA, CLASSES, 3) == pytest.approx(1.0)
+
+
+def test_opd_metrics_by_hand() -> None:
+    m = opd_metrics(TRUTH, PROBA, CLASSES, threshold=0.6)
+    # predictions A, A, D, D: F1 A = 2*0.5*1/(1.5) = 2/3, B = 0, C = 0, D = 2/3 -> macro 1/3
+    assert m["opd_macro_f1"] == pytest.approx(1 / 3)
+    assert m["opd_accuracy"] == pytest.approx(0.5)
+    assert m["opd_top3_accuracy"] == pytest.approx(1.0)
+    # confidence >= 0.6: rows 0 and 3, both right
+    assert m["opd_coverage"] == pytest.approx(0.5)
+    assert m["opd_auto_accuracy"] == pytest.approx(1.0)
+    assert m["opd_per_class_f1"]["A"] == pytest.approx(2 / 3)
+    assert m["opd_confusion"]["matrix"][1] == [1, 0, 0, 0]
+
+
+def test_urgency_metrics_by_hand() -> None:
+    truth = ["tinggi", "tinggi", "sedang", "rendah", "rendah"]
+    pred = ["tinggi", "sedang", "sedang", "sedang", "rendah"]
+    m = urgency_metrics(truth, pred)
+    assert m["urgency_tinggi_recall"] == pytest.approx(0.5)
+    assert m["urgency_sedang_recall"] == pytest.approx(1.0)
+    assert m["urgency_rendah_recall"] == pytest.approx(0.5)
+    # F1 tinggi = 2*1*0.5/1.5 = 2/3; sedang: p=1/3, r=1 -> 0.5; rendah = 2/3
+    assert m["urgency_macro_f1"] == pytest.approx((2 / 3 + 0.5 + 2 / 3) / 3)
+
+
+@pytest.mark.parametrize(
+    ("confidence", "correct", "target", "expected"),
+    [
+        ([0.9, 0.8, 0.7, 0.6], [1, 1, 0, 1], 0.95, 0.8),
+        ([0.9, 0.8, 0.7, 0.6], [1, 1, 0, 1], 0.75, 0.6),
+        ([0.9, 0.8, 0.7, 0.6], [1, 1, 1, 1], 0.95, 0.6),
+        ([0.9, 0.9, 0.5], [1, 0, 1], 0.6, 0.5),
+    ],
+)
+def test_choose_review_threshold_by_hand(
+    confidence: list[float], correct: list[int], target: float, expected: float
+) -> None:
+    assert choose_review_threshold(np.array(confidence), np.array(correct), target) == pytest.approx(expected)
+
+
+def test_threshold_above_everything_when_target_unreachable() -> None:
+    confidence = np.array([0.9, 0.4])
+    threshold = choose_review_threshold(confidence, np.array([0, 0]), 0.95)
+    assert threshold > 0.9
+    assert coverage_at_threshold(confidence, np.array([0, 0]), threshold)[0] == 0.0
+
+
+def test_choose_review_threshold_needs_rows() -> None:
+    with pytest.raises(ValueError, match="at least one row"):
+        choose_review_threshold(np.array([]), np.array([]))
