@@ -23,8 +23,8 @@ import joblib
 from models.router import ComplaintRouter
 
 __all__ = [
-    "MODEL_FILE",
     "META_FILE",
+    "MODEL_FILE",
     "ArtifactError",
     "ModelMetadata",
     "library_versions",

@@ -152,7 +152,9 @@ class ComplaintRouter(ClassifierMixin, BaseEstimator):
         Z = self.features_.fit_transform(_stems(analysed))
         n_folds = max(2, min(self.calibration_cv, min_count))
         self.opd_ = CalibratedClassifierCV(
-            LinearSVC(C=self.C, class_weight=self.class_weight, random_state=self.random_state), cv=n_folds, method="sigmoid"
+            LinearSVC(C=self.C, class_weight=self.class_weight, random_state=self.random_state),
+            cv=n_folds,
+            method="sigmoid",
         )
         self.opd_.fit(Z, labels)
         self.classes_ = self.opd_.classes_

@@ -34,7 +34,10 @@ __all__ = [
 PLACEHOLDERS = {"url": "[URL]", "email": "[EMAIL]", "nik": "[NIK]", "phone": "[TELEPON]"}
 _PLACEHOLDER_TOKENS = {f"[{v[1:-1].lower()}]": f"_{k}_" for k, v in PLACEHOLDERS.items()}
 
-_URL_RE = re.compile(r"(?:https?://|www\.)[^\s<>\"']+|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|id|net|org|go\.id|co\.id|ly)(?:/[^\s<>\"']*)?", re.I)
+_URL_RE = re.compile(
+    r"(?:https?://|www\.)[^\s<>\"']+|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|id|net|org|go\.id|co\.id|ly)(?:/[^\s<>\"']*)?",
+    re.I,
+)
 _EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # 16 digits, optionally grouped by spaces, dots or dashes (NIK and KK numbers have 16 digits).
 _NIK_RE = re.compile(r"(?<!\d)\d(?:[ .-]?\d){15}(?!\d)")

@@ -28,11 +28,20 @@ def test_train_then_evaluate(samples_csv: Path, tmp_path: Path) -> None:
     assert summary["train_rows"] == 420
     assert 0.0 <= summary["metrics"]["opd_macro_f1"] <= 1.0
     metrics_file = tmp_path / "metrics.json"
-    code, out, err = run("-q", "evaluate", str(samples_csv), "--model-dir", str(model_dir), "--output", str(metrics_file))
+    code, out, err = run(
+        "-q", "evaluate", str(samples_csv), "--model-dir", str(model_dir), "--output", str(metrics_file)
+    )
     assert code == 0, err
     metrics = json.loads(metrics_file.read_text())
-    assert {"opd_macro_f1", "opd_accuracy", "opd_top3_accuracy", "opd_per_class_f1", "opd_confusion",
-            "urgency_macro_f1", "urgency_tinggi_recall"} <= set(metrics)
+    assert {
+        "opd_macro_f1",
+        "opd_accuracy",
+        "opd_top3_accuracy",
+        "opd_per_class_f1",
+        "opd_confusion",
+        "urgency_macro_f1",
+        "urgency_tinggi_recall",
+    } <= set(metrics)
     assert "per_class_f1" in out
 
 

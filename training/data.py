@@ -89,9 +89,7 @@ def read_table(path: PathLike, *, encoding: str = "utf-8") -> pd.DataFrame:
 
 def _require(frame: pd.DataFrame, column: str, option: str, path: PathLike) -> None:
     if column not in frame.columns:
-        raise DataError(
-            f'{option} "{column}" not in {Path(path).name} columns: {", ".join(frame.columns)}'
-        )
+        raise DataError(f'{option} "{column}" not in {Path(path).name} columns: {", ".join(frame.columns)}')
 
 
 def load_dataset(
@@ -178,9 +176,7 @@ def load_dataset(
     )
 
 
-def _read_urgency_files(
-    files: Sequence[PathLike], id_column: str, level_column: str, encoding: str
-) -> dict[str, str]:
+def _read_urgency_files(files: Sequence[PathLike], id_column: str, level_column: str, encoding: str) -> dict[str, str]:
     levels: dict[str, str] = {}
     for path in files:
         frame = read_table(path, encoding=encoding)

@@ -25,7 +25,9 @@ __all__ = [
 ]
 
 
-def top_k_accuracy(y_true: Sequence[str], proba: np.ndarray, classes: Sequence[str], k: int = 3) -> float:
+def top_k_accuracy(
+    y_true: Sequence[str] | np.ndarray, proba: np.ndarray, classes: Sequence[str] | np.ndarray, k: int = 3
+) -> float:
     """Share of rows whose true label is among the k most probable classes."""
     if len(y_true) == 0:
         return float("nan")
@@ -62,9 +64,7 @@ def coverage_at_threshold(confidence: np.ndarray, correct: np.ndarray, threshold
     return coverage, accuracy
 
 
-def opd_metrics(
-    y_true: Sequence[str], proba: np.ndarray, classes: Sequence[str], threshold: float
-) -> dict[str, Any]:
+def opd_metrics(y_true: Sequence[str], proba: np.ndarray, classes: Sequence[str], threshold: float) -> dict[str, Any]:
     labels = np.asarray(classes, dtype=object)
     y = np.asarray(y_true, dtype=object)
     y_pred = labels[np.argmax(proba, axis=1)]
@@ -86,7 +86,7 @@ def opd_metrics(
     }
 
 
-def urgency_metrics(y_true: Sequence[str], y_pred: Sequence[str]) -> dict[str, Any]:
+def urgency_metrics(y_true: Sequence[str] | np.ndarray, y_pred: Sequence[str] | np.ndarray) -> dict[str, Any]:
     """Macro-F1 over the levels present in the truth, and recall of each level."""
     y = np.asarray(y_true, dtype=object)
     p = np.asarray(y_pred, dtype=object)

@@ -69,7 +69,7 @@ def train_router(
     rows = np.arange(len(train))
     labels = np.asarray(train.opd, dtype=object)
     n_classes = len(set(train.opd))
-    n_holdout = max(int(round(holdout * len(train))), n_classes)
+    n_holdout = max(round(holdout * len(train)), n_classes)
     if n_holdout >= len(train) - n_classes:
         raise ValueError(
             f"too few rows ({len(train)}) for {n_classes} OPD labels: need a held-out slice of at least one "

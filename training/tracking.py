@@ -91,8 +91,15 @@ def _confusion_png(confusion: dict[str, Any], path: Path, title: str) -> None:
     for i in range(len(labels)):
         for j in range(len(labels)):
             if matrix[i, j]:
-                ax.text(j, i, int(matrix[i, j]), ha="center", va="center", fontsize=6,
-                        color="white" if share[i, j] > 0.5 else "black")
+                ax.text(
+                    j,
+                    i,
+                    str(int(matrix[i, j])),
+                    ha="center",
+                    va="center",
+                    fontsize=6,
+                    color="white" if share[i, j] > 0.5 else "black",
+                )
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
     ax.set_title(title)
@@ -145,12 +152,18 @@ def log_training_run(
             }
         )
         mlflow.set_tags({"model_version": meta.version, "model_sha256": meta.model_sha256})
-        mlflow.log_metrics(_flat_metrics({**result.metrics, **result.threshold_metrics, "train_seconds": result.seconds}))
+        mlflow.log_metrics(
+            _flat_metrics({**result.metrics, **result.threshold_metrics, "train_seconds": result.seconds})
+        )
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp)
             (folder / "classification_report.txt").write_text(_report_text(result.metrics), encoding="utf-8")
-            (folder / "metrics.json").write_text(json.dumps(result.metrics, indent=2, ensure_ascii=False), encoding="utf-8")
-            (folder / "model.json").write_text(json.dumps(meta.__dict__, indent=2, ensure_ascii=False), encoding="utf-8")
+            (folder / "metrics.json").write_text(
+                json.dumps(result.metrics, indent=2, ensure_ascii=False), encoding="utf-8"
+            )
+            (folder / "model.json").write_text(
+                json.dumps(meta.__dict__, indent=2, ensure_ascii=False), encoding="utf-8"
+            )
             _confusion_png(result.metrics["opd_confusion"], folder / "confusion_matrix.png", "OPD confusion")
             mlflow.log_artifacts(tmp, artifact_path="evaluation")
         example = {"teks": INPUT_EXAMPLE}

@@ -43,18 +43,21 @@ def train_model(
     encoding: str = "utf-8",
 ) -> dict[str, Any]:
     """Load and validate data, fit, save the model directory, and log the run to MLflow."""
-    options = {
-        "text_column": text_column,
-        "opd_column": opd_column,
-        "urgency_column": urgency_column,
-        "urgency_files": urgency_files,
-        "id_column": id_column,
-        "encoding": encoding,
-    }
-    train = load_dataset(data, **options)
-    evaluation: Dataset | None = None
-    if eval_data is not None:
-        evaluation = load_dataset([eval_data], **options, min_examples=1)
+
+    def load(paths: Sequence[PathLike], min_examples: int) -> Dataset:
+        return load_dataset(
+            paths,
+            text_column=text_column,
+            opd_column=opd_column,
+            urgency_column=urgency_column,
+            urgency_files=urgency_files,
+            id_column=id_column,
+            min_examples=min_examples,
+            encoding=encoding,
+        )
+
+    train = load(data, 2)
+    evaluation = load([eval_data], 1) if eval_data is not None else None
     logger.info(
         "training on %d rows (%d with urgency), %d OPD labels",
         len(train),

@@ -27,8 +27,16 @@ def test_round_trip_keeps_predictions_and_metadata(router: ComplaintRouter, tmp_
     assert loaded_meta.metrics == {"opd_macro_f1": 1.0}
     assert loaded_meta.version.endswith(meta.model_sha256[:8])
     raw = json.loads((tmp_path / "m" / META_FILE).read_text())
-    assert {"opd_labels", "urgency_labels", "data", "versions", "metrics", "review_threshold", "created_at",
-            "model_sha256"} <= set(raw)
+    assert {
+        "opd_labels",
+        "urgency_labels",
+        "data",
+        "versions",
+        "metrics",
+        "review_threshold",
+        "created_at",
+        "model_sha256",
+    } <= set(raw)
 
 
 def test_tampered_model_file_is_refused(router: ComplaintRouter, tmp_path: Path) -> None:

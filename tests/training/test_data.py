@@ -62,7 +62,7 @@ def test_bad_input_is_a_one_line_error(tmp_path: Path, body: str, kwargs: dict[s
 
 
 def test_non_utf8_bytes_are_named(tmp_path: Path) -> None:
-    csv = write(tmp_path / "d.csv", "teks,opd\njalan rusak,PUPR\nkali kotor,DLH\n".encode() + b"caf\xe9,DLH\n")
+    csv = write(tmp_path / "d.csv", b"teks,opd\njalan rusak,PUPR\nkali kotor,DLH\n" + b"caf\xe9,DLH\n")
     with pytest.raises(DataError, match=r"not valid utf-8 \(byte 0xe9 at offset \d+\).*--encoding"):
         load_dataset([csv])
 
