@@ -4,7 +4,7 @@
 the API, the batch job and evaluation use the same object. It pickles; the Sastrawi dictionary,
 slang table and cue patterns come from module-level caches and are not part of it.
 
-- OPD head: linear SVM on word and character TF-IDF of the stems, with probabilities calibrated by
+- OPD head: linear SVM on word TF-IDF of the stems and character TF-IDF of the surface tokens, with probabilities calibrated by
   cross-validation (:class:`~sklearn.calibration.CalibratedClassifierCV`), so ``score`` is a
   probability and top-k is meaningful.
 - Urgency head: logistic regression on the same features plus the danger-cue hits
@@ -15,7 +15,7 @@ slang table and cue patterns come from module-level caches and are not part of i
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -68,8 +68,14 @@ def as_texts(X: Any) -> list[str]:
     return ["" if x is None else str(x) for x in X]
 
 
-def _stems(analysed: Sequence[AnalysedText]) -> list[str]:
-    return [a.stemmed for a in analysed]
+def stems_of(doc: AnalysedText) -> str:
+    """What the word n-grams read: the stems (a module-level function, so the pipeline pickles)."""
+    return doc.stemmed
+
+
+def tokens_of(doc: AnalysedText) -> str:
+    """What the character n-grams read: the surface tokens, so word forms keep their affixes."""
+    return " ".join(doc.tokens)
 
 
 class ComplaintRouter(ClassifierMixin, BaseEstimator):
@@ -112,8 +118,8 @@ class ComplaintRouter(ClassifierMixin, BaseEstimator):
         class_weight: str | None = "balanced",
         calibration_cv: int = 5,
         urgency_C: float = 1.0,
-        cue_weight: float = 1.0,
-        tinggi_threshold: float = 0.35,
+        cue_weight: float = 2.0,
+        tinggi_threshold: float = 0.25,
         review_threshold: float = 0.5,
         top_k: int = 3,
         random_state: int = 0,
@@ -149,7 +155,7 @@ class ComplaintRouter(ClassifierMixin, BaseEstimator):
 
         analysed = [analyse(t) for t in texts]
         self.features_ = self._make_features()
-        Z = self.features_.fit_transform(_stems(analysed))
+        Z = self.features_.fit_transform(analysed)
         n_folds = max(2, min(self.calibration_cv, min_count))
         self.opd_ = CalibratedClassifierCV(
             LinearSVC(C=self.C, class_weight=self.class_weight, random_state=self.random_state),
@@ -187,6 +193,7 @@ class ComplaintRouter(ClassifierMixin, BaseEstimator):
                 (
                     "word",
                     TfidfVectorizer(
+                        preprocessor=stems_of,
                         token_pattern=r"\S+",
                         ngram_range=self.word_ngram_range,
                         min_df=self.min_df,
@@ -197,6 +204,7 @@ class ComplaintRouter(ClassifierMixin, BaseEstimator):
                 (
                     "char",
                     TfidfVectorizer(
+                        preprocessor=tokens_of,
                         analyzer="char_wb",
                         ngram_range=self.char_ngram_range,
                         min_df=self.min_df,
@@ -225,7 +233,7 @@ class ComplaintRouter(ClassifierMixin, BaseEstimator):
     def predict_proba(self, X: Any) -> np.ndarray:
         check_is_fitted(self)
         analysed = [analyse(t) for t in as_texts(X)]
-        return self.opd_.predict_proba(self.features_.transform(_stems(analysed)))
+        return self.opd_.predict_proba(self.features_.transform(analysed))
 
     def predict(self, X: Any) -> np.ndarray:
         """Top OPD per text (what ``mlflow.pyfunc`` serves)."""
@@ -237,7 +245,7 @@ class ComplaintRouter(ClassifierMixin, BaseEstimator):
         if self.urgency_ is None:
             raise ValueError("this model has no urgency head: it was trained without urgency labels")
         analysed = [analyse(t) for t in as_texts(X)]
-        Z = self.features_.transform(_stems(analysed))
+        Z = self.features_.transform(analysed)
         return self.urgency_.predict_proba(self._urgency_features(Z, [a.expanded for a in analysed]))
 
     def urgency_from_proba(self, P: np.ndarray) -> np.ndarray:
@@ -261,7 +269,7 @@ class ComplaintRouter(ClassifierMixin, BaseEstimator):
         analysed = [analyse(t) for t in as_texts(X)]
         if not analysed:
             return []
-        Z = self.features_.transform(_stems(analysed))
+        Z = self.features_.transform(analysed)
         P = self.opd_.predict_proba(Z)
         k = min(self.top_k, P.shape[1])
         top = np.argsort(-P, axis=1)[:, :k]

@@ -9,8 +9,8 @@ from models.text import analyse
 @pytest.mark.parametrize(
     ("text", "cue"),
     [
-        ("Pohon besar di depan SD sudah miring ke kabel listrik", "pohon_tumbang"),
-        ("Banjir masuk rumah warga setinggi lutut", "banjir_masuk_rumah"),
+        ("Pohon besar di depan SD sudah miring ke kabel listrik", "pohon_bahaya"),
+        ("Banjir masuk rumah warga setinggi lutut", "banjir_permukiman"),
         ("ada kebakaran di gudang dekat kampung", "kebakaran"),
         ("kabel listrik putus menjuntai ke jalan", "kabel_bahaya"),
         ("tetangga kami KDRT tiap malam, anaknya dipukul", "kekerasan"),
