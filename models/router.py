@@ -4,9 +4,10 @@
 the API, the batch job and evaluation use the same object. It pickles; the Sastrawi dictionary,
 slang table and cue patterns come from module-level caches and are not part of it.
 
-- OPD head: linear SVM on word TF-IDF of the stems and character TF-IDF of the surface tokens, with probabilities calibrated by
-  cross-validation (:class:`~sklearn.calibration.CalibratedClassifierCV`), so ``score`` is a
-  probability and top-k is meaningful.
+- OPD head: linear SVM on word TF-IDF of the stems and character TF-IDF of the surface tokens,
+  with probabilities calibrated by cross-validation
+  (:class:`~sklearn.calibration.CalibratedClassifierCV`), so ``score`` is a probability and top-k
+  is meaningful.
 - Urgency head: logistic regression on the same features plus the danger-cue hits
   (:mod:`models.cues`), learned only from rows that carry an urgency label. ``tinggi`` is
   predicted when its probability reaches ``tinggi_threshold`` (recall matters more than precision
