@@ -46,6 +46,9 @@ _PHONE_RE = re.compile(
     r"(?<![\w+])(?:\+?62[ .-]?|0)(?:\(?\d{2,4}\)?[ .-]?)\d{3,4}[ .-]?\d{3,5}(?!\d)"
     r"|\(0\d{2,3}\)[ .-]?\d{3,4}[ .-]?\d{3,4}(?!\d)"
 )
+_URL_HINT_RE = re.compile(r"https?:|www\.|\.(?:com|id|net|org|ly)\b", re.I)
+# Every NIK/KK and phone number form above contains a run of at least three digits.
+_DIGITS_RE = re.compile(r"\d{3}")
 _ZERO_WIDTH_RE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 _MOJIBAKE_HINT_RE = re.compile("[\u00c2\u00c3][\u0080-\u00bf]|\u00e2\u20ac|\u00e2\u0080")
 # Punctuation whose mojibake lost its last byte cannot be decoded; it is mapped by hand.
@@ -99,10 +102,15 @@ def mask_personal_data(text: str) -> str:
     Order matters: e-mail before URL (an address contains a domain), NIK before phone (16 digits
     would otherwise read as a long phone number).
     """
-    text = _EMAIL_RE.sub(PLACEHOLDERS["email"], text)
-    text = _URL_RE.sub(PLACEHOLDERS["url"], text)
-    text = _NIK_RE.sub(PLACEHOLDERS["nik"], text)
-    return _PHONE_RE.sub(PLACEHOLDERS["phone"], text)
+    # Cheap guards first: most complaints have no "@", no domain and no run of four digits.
+    if "@" in text:
+        text = _EMAIL_RE.sub(PLACEHOLDERS["email"], text)
+    if _URL_HINT_RE.search(text):
+        text = _URL_RE.sub(PLACEHOLDERS["url"], text)
+    if _DIGITS_RE.search(text):
+        text = _NIK_RE.sub(PLACEHOLDERS["nik"], text)
+        text = _PHONE_RE.sub(PLACEHOLDERS["phone"], text)
+    return text
 
 
 def normalise(text: str) -> str:
@@ -134,17 +142,23 @@ def tokenize(normalised: str) -> list[str]:
     """Word tokens of normalised text, with slang expanded, stretched letters and ``kata2`` undone."""
     for placeholder, token in _PLACEHOLDER_TOKENS.items():
         normalised = normalised.replace(placeholder, f" {token} ")
-    slang = load_slang()
     tokens: list[str] = []
     for raw in _TOKEN_RE.findall(normalised):
-        if raw.isdigit():
-            continue
-        word = _REPEAT_RE.sub(r"\1", raw)
-        redup = _REDUP_RE.match(word)
-        if redup:
-            word = redup.group(1)
-        tokens.extend(slang.get(word, (word,)))
+        tokens.extend(_standard_form(raw))
     return tokens
+
+
+@lru_cache(maxsize=200_000)
+def _standard_form(raw: str) -> tuple[str, ...]:
+    """One raw token as standard word(s): numbers dropped, stretched letters and ``kata2`` undone,
+    slang expanded. Cached per token: the same few thousand words make up most complaints."""
+    if raw.isdigit():
+        return ()
+    word = _REPEAT_RE.sub(r"\1", raw)
+    redup = _REDUP_RE.match(word)
+    if redup:
+        word = redup.group(1)
+    return load_slang().get(word, (word,))
 
 
 @dataclass(frozen=True)
