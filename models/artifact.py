@@ -36,7 +36,8 @@ __all__ = [
 
 MODEL_FILE = "model.joblib"
 META_FILE = "model.json"
-FORMAT_VERSION = 1
+# Bumped whenever a change to models/ makes older pickles unusable (attributes or inputs of the router).
+FORMAT_VERSION = 2
 # Libraries whose version must match between saving and loading (pickles are not portable across them).
 _PINNED = ("scikit-learn", "numpy", "scipy", "joblib")
 _RECORDED = (*_PINNED, "PySastrawi", "disposisi")
@@ -134,6 +135,11 @@ def load_model(
     path = Path(model_dir) / MODEL_FILE
     if not path.is_file():
         raise ArtifactError(f"no {MODEL_FILE} in model directory {model_dir}")
+    if meta.format_version != FORMAT_VERSION:
+        raise ArtifactError(
+            f"model in {model_dir} has artifact format {meta.format_version}, this disposisi reads format "
+            f"{FORMAT_VERSION}: retrain it"
+        )
     actual = sha256_file(path)
     if actual != meta.model_sha256:
         raise ArtifactError(

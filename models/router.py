@@ -166,7 +166,7 @@ class ComplaintRouter(ClassifierMixin, BaseEstimator):
         self.opd_.fit(Z, labels)
         self.classes_ = self.opd_.classes_
         self.explain_coef_ = self._word_coefficients()
-        self.word_vocabulary_ = self.features_.transformer_list[0][1].vocabulary_
+        self.word_terms_ = self.features_.transformer_list[0][1].get_feature_names_out()
 
         self.urgency_ = None
         self.urgency_classes_ = np.asarray([], dtype=object)
@@ -308,13 +308,12 @@ class ComplaintRouter(ClassifierMixin, BaseEstimator):
         if row.nnz == 0:
             return []
         contributions = row.data * self.explain_coef_[class_index, row.indices]
-        names = {index: term for term, index in self.word_vocabulary_.items() if index in set(row.indices)}
         order = np.argsort(-contributions)
         wanted: list[str] = []
         for position in order:
             if contributions[position] <= 0 or len(wanted) >= _N_EXPLAIN_TERMS:
                 break
-            for stem in names[row.indices[position]].split():
+            for stem in str(self.word_terms_[row.indices[position]]).split():
                 if stem not in wanted and not stem.startswith("_"):
                     wanted.append(stem)
         by_stem: dict[str, str] = {}

@@ -70,3 +70,13 @@ def test_corrupt_metadata_is_one_line_error(tmp_path: Path) -> None:
 def test_save_leaves_no_temporary_files(router: ComplaintRouter, tmp_path: Path) -> None:
     save_model(router, tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([META_FILE, MODEL_FILE])
+
+
+def test_older_artifact_format_is_refused_before_unpickling(router: ComplaintRouter, tmp_path: Path) -> None:
+    save_model(router, tmp_path)
+    raw = json.loads((tmp_path / META_FILE).read_text())
+    raw["format_version"] = 1
+    (tmp_path / META_FILE).write_text(json.dumps(raw))
+    (tmp_path / MODEL_FILE).write_bytes(b"not a pickle")
+    with pytest.raises(ArtifactError, match="artifact format 1, this disposisi reads format 2: retrain it"):
+        load_model(tmp_path)
