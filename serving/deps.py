@@ -1,0 +1,70 @@
+"""Typed dependencies: what a route needs from the app (settings, model, feedback store, a key check)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from serving.auth import check_key, key_from_request
+from serving.feedback import FeedbackStore
+from serving.model_state import LoadedModel, ModelHolder
+from serving.settings import Settings
+
+__all__ = [
+    "HolderDep",
+    "ModelDep",
+    "SettingsDep",
+    "StoreDep",
+    "get_holder",
+    "get_model",
+    "get_settings_dep",
+    "get_store",
+    "require_key",
+    "routing_key",
+]
+
+
+def get_settings_dep(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+
+
+def get_holder(request: Request) -> ModelHolder:
+    holder: ModelHolder = request.app.state.models
+    return holder
+
+
+HolderDep = Annotated[ModelHolder, Depends(get_holder)]
+
+
+def get_model(holder: HolderDep) -> LoadedModel:
+    """The serving model (503 when there is none); one read, so a reload cannot split a request."""
+    return holder.require()
+
+
+ModelDep = Annotated[LoadedModel, Depends(get_model)]
+
+
+def get_store(request: Request) -> FeedbackStore:
+    """The feedback store (503 while its database cannot be reached)."""
+    from serving.api import open_feedback_store
+
+    return open_feedback_store(request.app)
+
+
+StoreDep = Annotated[FeedbackStore, Depends(get_store)]
+
+
+def require_key(request: Request, settings: SettingsDep) -> None:
+    """401 unless the request carries one of the configured API keys."""
+    check_key(key_from_request(request), settings.api_keys)
+
+
+def routing_key(request: Request, settings: SettingsDep) -> None:
+    """Like :func:`require_key`, but only when ``require_key_for_routing`` is set."""
+    if settings.require_key_for_routing:
+        check_key(key_from_request(request), settings.api_keys)

@@ -1,0 +1,257 @@
+"""The admins' decisions, kept through SQLAlchemy: an SQLite file by default, any SQLAlchemy URL
+(PostgreSQL: ``postgresql+psycopg2://...``) by setting ``DISPOSISI_FEEDBACK_URL``.
+
+Each row is one decision: the complaint id and text, the OPD and urgency the admin chose, the OPD the
+model suggested and whether the admin kept it. The text is training data, so it is stored, but with
+NIK/KK numbers, phone numbers, e-mail addresses and URLs masked (:func:`models.text.mask_personal_data`)
+before it reaches the database; the model masks them anyway, so nothing useful is lost.
+
+:meth:`FeedbackStore.export_csv` yields the latest decision per complaint as CSV in the training
+format (``id,teks,opd,urgensi``), so ``disposisi train export.csv`` retrains on it as it is.
+The store is safe to share between threads (one engine, one short transaction per call); SQLite runs
+in WAL mode with a busy timeout so concurrent writers wait instead of failing.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    Engine,
+    Integer,
+    String,
+    Text,
+    case,
+    cast,
+    create_engine,
+    event,
+    func,
+    literal,
+    select,
+)
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.pool import StaticPool
+
+from models.text import mask_personal_data
+from serving.errors import FeedbackUnavailableError
+
+__all__ = ["EXPORT_COLUMNS", "FeedbackRow", "FeedbackStore", "StoredFeedback"]
+
+logger = logging.getLogger(__name__)
+
+EXPORT_COLUMNS = ("id", "teks", "opd", "urgensi")
+_SQLITE_BUSY_MS = 30_000
+_EXPORT_BATCH = 500
+
+
+class _Base(DeclarativeBase):
+    pass
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class FeedbackRow(_Base):
+    __tablename__ = "feedback"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    complaint_id: Mapped[str | None] = mapped_column(String(200), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    opd: Mapped[str] = mapped_column(String(200))
+    urgency: Mapped[str | None] = mapped_column(String(16))
+    suggested_opd: Mapped[str | None] = mapped_column(String(200))
+    accepted: Mapped[bool | None] = mapped_column(Boolean)
+    model_version: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+@dataclass(frozen=True)
+class StoredFeedback:
+    feedback_id: int
+    complaint_id: str | None
+    accepted: bool | None
+
+
+def _make_engine(url: str) -> Engine:
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise ValueError(f'feedback_url "{url}" is not an SQLAlchemy URL (e.g. sqlite:///var/feedback.db)') from exc
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(parsed, pool_pre_ping=True)
+    database = parsed.database or ""
+    if database in ("", ":memory:"):
+        engine = create_engine(parsed, connect_args={"check_same_thread": False}, poolclass=StaticPool)
+    else:
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(parsed, connect_args={"check_same_thread": False, "timeout": _SQLITE_BUSY_MS / 1000})
+
+    @event.listens_for(engine, "connect")
+    def _sqlite_pragmas(connection: Any, record: Any) -> None:
+        del record
+        cursor = connection.cursor()
+        if database not in ("", ":memory:"):
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_MS}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    return engine
+
+
+class FeedbackStore:
+    """Admins' decisions in an SQL database; tables are created on first use of a new database."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = _make_engine(url)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        try:
+            _Base.metadata.create_all(self.engine)
+        except SQLAlchemyError as exc:
+            self.engine.dispose()
+            raise FeedbackUnavailableError(f"cannot open the feedback store {self.safe_url}: {_reason(exc)}") from exc
+
+    @property
+    def safe_url(self) -> str:
+        """The URL with any password hidden, for messages and logs."""
+        return make_url(self.url).render_as_string(hide_password=True)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def add(
+        self,
+        *,
+        text: str,
+        opd: str,
+        complaint_id: str | None = None,
+        urgency: str | None = None,
+        suggested_opd: str | None = None,
+        model_version: str | None = None,
+    ) -> StoredFeedback:
+        """Store one decision (text masked); ``accepted`` is ``opd == suggested_opd`` when a suggestion is known."""
+        accepted = None if suggested_opd is None else opd == suggested_opd
+        row = FeedbackRow(
+            complaint_id=complaint_id,
+            text=mask_personal_data(text),
+            opd=opd,
+            urgency=urgency,
+            suggested_opd=suggested_opd,
+            accepted=accepted,
+            model_version=model_version,
+        )
+        try:
+            with self._sessions.begin() as session:
+                session.add(row)
+                session.flush()
+                feedback_id = row.id
+        except SQLAlchemyError as exc:
+            raise FeedbackUnavailableError(f"could not store the feedback: {_reason(exc)}") from exc
+        return StoredFeedback(feedback_id=feedback_id, complaint_id=complaint_id, accepted=accepted)
+
+    def count(self) -> int:
+        with self._read() as session:
+            return int(session.scalar(select(func.count(FeedbackRow.id))) or 0)
+
+    def rows(self) -> list[FeedbackRow]:
+        """Every stored row, oldest first (for tests and small exports)."""
+        with self._read() as session:
+            return list(session.scalars(select(FeedbackRow).order_by(FeedbackRow.id)))
+
+    def export_csv(self, *, latest_only: bool = True) -> Iterator[str]:
+        """CSV text in chunks: a header, then one row per decision (per complaint if ``latest_only``)."""
+        query = select(FeedbackRow.id, FeedbackRow.complaint_id, FeedbackRow.text, FeedbackRow.opd, FeedbackRow.urgency)
+        if latest_only:
+            key = func.coalesce(FeedbackRow.complaint_id, literal("#") + cast(FeedbackRow.id, String))
+            query = query.where(FeedbackRow.id.in_(select(func.max(FeedbackRow.id)).group_by(key)))
+        query = query.order_by(FeedbackRow.id).execution_options(yield_per=_EXPORT_BATCH)
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(EXPORT_COLUMNS)
+        with self._read() as session:
+            for n, (row_id, complaint_id, text, opd, urgency) in enumerate(session.execute(query), start=1):
+                writer.writerow([complaint_id or f"feedback-{row_id}", text, opd, urgency or ""])
+                if n % _EXPORT_BATCH == 0:
+                    yield buffer.getvalue()
+                    buffer.seek(0)
+                    buffer.truncate()
+        yield buffer.getvalue()
+
+    def stats(self) -> dict[str, Any]:
+        """Counts, and how often admins kept the suggested OPD (overall and per suggested OPD)."""
+        accepted_sum = func.sum(case((FeedbackRow.accepted.is_(True), 1), else_=0))
+        with self._read() as session:
+            total, judged, accepted, first, last = session.execute(
+                select(
+                    func.count(FeedbackRow.id),
+                    func.count(FeedbackRow.accepted),
+                    accepted_sum,
+                    func.min(FeedbackRow.created_at),
+                    func.max(FeedbackRow.created_at),
+                )
+            ).one()
+            per_opd = session.execute(
+                select(FeedbackRow.suggested_opd, func.count(FeedbackRow.id), accepted_sum)
+                .where(FeedbackRow.accepted.is_not(None))
+                .group_by(FeedbackRow.suggested_opd)
+                .order_by(FeedbackRow.suggested_opd)
+            ).all()
+            corrections = session.execute(
+                select(FeedbackRow.suggested_opd, FeedbackRow.opd, func.count(FeedbackRow.id).label("n"))
+                .where(FeedbackRow.accepted.is_(False))
+                .group_by(FeedbackRow.suggested_opd, FeedbackRow.opd)
+                .order_by(func.count(FeedbackRow.id).desc(), FeedbackRow.suggested_opd, FeedbackRow.opd)
+                .limit(10)
+            ).all()
+            levels = session.execute(
+                select(FeedbackRow.urgency, func.count(FeedbackRow.id)).group_by(FeedbackRow.urgency)
+            ).all()
+        judged, accepted = int(judged or 0), int(accepted or 0)
+        return {
+            "total": int(total or 0),
+            "with_suggestion": judged,
+            "accepted": accepted,
+            "acceptance_rate": round(accepted / judged, 4) if judged else None,
+            "by_suggested_opd": {
+                str(opd): {"suggested": int(n), "accepted": int(k or 0), "acceptance_rate": round(int(k or 0) / n, 4)}
+                for opd, n, k in per_opd
+            },
+            "top_corrections": [{"suggested": s, "chosen": c, "count": int(n)} for s, c, n in corrections],
+            "by_urgency": {str(level or "none"): int(n) for level, n in levels},
+            "first_at": _iso(first),
+            "last_at": _iso(last),
+        }
+
+    @contextmanager
+    def _read(self) -> Iterator[Session]:
+        try:
+            with self._sessions() as session:
+                yield session
+        except SQLAlchemyError as exc:
+            raise FeedbackUnavailableError(f"cannot read the feedback store: {_reason(exc)}") from exc
+
+
+def _iso(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.isoformat(timespec="seconds")
+
+
+def _reason(exc: SQLAlchemyError) -> str:
+    return str(getattr(exc, "orig", None) or exc).splitlines()[0]

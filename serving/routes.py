@@ -1,0 +1,152 @@
+"""The JSON API: routing, feedback, model information, reload and health.
+
+Routes stay thin: parse (schemas), call the router or the feedback store, return. CPU-bound routes are
+plain ``def`` so FastAPI runs them in its thread pool and the event loop keeps answering /healthz.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import StreamingResponse
+
+from serving.deps import HolderDep, ModelDep, SettingsDep, StoreDep, require_key, routing_key
+from serving.errors import ModelLoadError
+from serving.model_state import reload_source
+from serving.schemas import (
+    BatchIn,
+    BatchOut,
+    ComplaintIn,
+    FeedbackIn,
+    FeedbackOut,
+    ModelOut,
+    ReloadIn,
+    ReloadOut,
+    RouteOut,
+    check_limits,
+)
+
+__all__ = ["router"]
+
+logger = logging.getLogger(__name__)
+
+router = APIRouter()
+
+
+@router.get("/healthz", tags=["health"])
+def healthz() -> dict[str, str]:
+    """The process is alive (it says nothing about the model)."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz", tags=["health"])
+def readyz(holder: HolderDep) -> dict[str, str]:
+    """200 when a model is loaded and requests can be routed, else 503 with the reason."""
+    loaded = holder.require()
+    return {"status": "ready", "model_version": loaded.version}
+
+
+@router.post("/v1/route", dependencies=[Depends(routing_key)], tags=["routing"])
+def route(body: ComplaintIn, loaded: ModelDep, settings: SettingsDep) -> RouteOut:
+    """Top-3 OPDs with calibrated scores, urgency, needs_review and the reasons, for one complaint."""
+    check_limits([body.text], max_text_chars=settings.max_text_chars)
+    [suggestion] = loaded.router.suggest([body.text], explain=True)
+    return RouteOut.from_suggestion(body.id, suggestion, loaded.version)
+
+
+@router.post("/v1/route/batch", dependencies=[Depends(routing_key)], tags=["routing"])
+def route_batch(body: BatchIn, loaded: ModelDep, settings: SettingsDep) -> BatchOut:
+    """Like /v1/route for up to ``max_batch_items`` complaints, answered in input order."""
+    texts = [item.text for item in body.items]
+    check_limits(texts, max_text_chars=settings.max_text_chars, max_items=settings.max_batch_items)
+    started = time.perf_counter()
+    suggestions = loaded.router.suggest(texts, explain=True)
+    logger.info("routed a batch of %d in %.3fs", len(texts), time.perf_counter() - started)
+    pairs = zip(body.items, suggestions, strict=True)
+    return BatchOut(results=[RouteOut.from_suggestion(item.id, s, loaded.version) for item, s in pairs])
+
+
+@router.post("/v1/feedback", status_code=201, dependencies=[Depends(require_key)], tags=["feedback"])
+def feedback(body: FeedbackIn, store: StoreDep, holder: HolderDep, settings: SettingsDep) -> FeedbackOut:
+    """Store an admin's decision (text masked); ``accepted`` says whether the suggestion was kept."""
+    check_limits([body.text], max_text_chars=settings.max_text_chars)
+    loaded = holder.current
+    stored = store.add(
+        text=body.text,
+        opd=body.opd,
+        complaint_id=body.id,
+        urgency=body.urgency,
+        suggested_opd=body.suggested_opd,
+        model_version=loaded.version if loaded else None,
+    )
+    return FeedbackOut(
+        feedback_id=stored.feedback_id,
+        id=stored.complaint_id,
+        accepted=stored.accepted,
+        known_opd=bool(loaded and body.opd in loaded.meta.opd_labels),
+    )
+
+
+@router.get("/v1/feedback/export", dependencies=[Depends(require_key)], tags=["feedback"])
+def export_feedback(
+    store: StoreDep,
+    latest_only: bool = Query(default=True, description="Only the latest decision per complaint id."),
+) -> StreamingResponse:
+    """All decisions as CSV in the training format (id,teks,opd,urgensi): ``disposisi train`` reads it as is."""
+    store.count()  # reach the database before the 200 is sent, so an outage is a 503
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    return StreamingResponse(
+        store.export_csv(latest_only=latest_only),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="feedback-{stamp}.csv"'},
+    )
+
+
+@router.get("/v1/model", dependencies=[Depends(routing_key)], tags=["model"])
+def model_info(loaded: ModelDep) -> ModelOut:
+    """Version, labels, metrics, review threshold and training time of the serving model."""
+    meta = loaded.meta
+    return ModelOut(
+        version=meta.version,
+        opd_labels=meta.opd_labels,
+        urgency_labels=meta.urgency_labels,
+        metrics=meta.metrics,
+        review_threshold=meta.review_threshold,
+        trained_at=meta.created_at,
+        source=str(loaded.source),
+    )
+
+
+@router.get("/v1/stats", dependencies=[Depends(routing_key)], tags=["feedback"])
+def stats(store: StoreDep, holder: HolderDep) -> dict[str, Any]:
+    """Feedback counts and how often admins accepted the top suggestion."""
+    loaded = holder.current
+    return {"model_version": loaded.version if loaded else None, "feedback": store.stats()}
+
+
+@router.post("/v1/admin/reload", dependencies=[Depends(require_key)], tags=["model"])
+def reload(holder: HolderDep, settings: SettingsDep, body: ReloadIn | None = None) -> ReloadOut:
+    """Load a model (the configured source, or ``model_dir``/``model_uri``) and swap it in atomically.
+
+    On failure the serving model stays and the answer is 422 with the reason and ``serving_version``.
+    With several workers, each process holds its own model: reload each, or restart them.
+    """
+    source = reload_source(settings, body.model_dir if body else None, body.model_uri if body else None)
+    started = time.perf_counter()
+    try:
+        loaded, previous = holder.load(source)
+    except ModelLoadError as exc:
+        current = holder.current
+        logger.warning("reload from %s failed, still serving %s: %s", source, current and current.version, exc)
+        raise ModelLoadError(exc.message, serving_version=current.version if current else None) from exc
+    return ReloadOut(
+        reloaded=True,
+        model_version=loaded.version,
+        previous_version=previous.version if previous else None,
+        source=str(source),
+        seconds=round(time.perf_counter() - started, 3),
+    )

@@ -1,0 +1,199 @@
+"""Request and response bodies of the API: input models validate strictly, output models describe.
+
+Inputs are strict about types (``{"text": 5}`` is a 422, not the string ``"5"``) and reject text that
+is empty once stripped. Limits that come from settings (text length, batch size) are checked by
+:func:`check_limits` in the route, because they are not known when this module is imported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictStr, field_validator, model_validator
+
+from models.router import Suggestion
+from serving.errors import InvalidInputError
+
+__all__ = [
+    "BatchIn",
+    "BatchOut",
+    "ComplaintIn",
+    "Explanation",
+    "FeedbackIn",
+    "FeedbackOut",
+    "ModelOut",
+    "OpdScore",
+    "ReloadIn",
+    "ReloadOut",
+    "RouteOut",
+    "UrgencyOut",
+    "check_limits",
+]
+
+UrgencyLevel = Literal["tinggi", "sedang", "rendah"]
+_MAX_ID_CHARS = 200
+_MAX_LABEL_CHARS = 200
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty or only whitespace")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError(f"has an invalid character at position {exc.start} (a lone UTF-16 surrogate)") from exc
+    return value
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(extra="ignore", strict=True)
+
+
+class ComplaintIn(_Input):
+    """One complaint to route."""
+
+    id: StrictStr | None = Field(default=None, max_length=_MAX_ID_CHARS, description="The caller's complaint id.")
+    text: StrictStr = Field(description="The complaint as the citizen wrote it.")
+
+    @field_validator("text")
+    @classmethod
+    def _text_not_blank(cls, value: str) -> str:
+        return _not_blank(value)
+
+
+class BatchIn(_Input):
+    items: list[ComplaintIn] = Field(min_length=1, description="Complaints to route, answered in this order.")
+
+
+class FeedbackIn(_Input):
+    """An admin's decision about one complaint."""
+
+    id: StrictStr | None = Field(default=None, max_length=_MAX_ID_CHARS, description="The complaint id.")
+    text: StrictStr = Field(description="The complaint text (stored with NIK, phone, e-mail and URLs masked).")
+    opd: StrictStr = Field(max_length=_MAX_LABEL_CHARS, description="The OPD the admin chose.")
+    urgency: UrgencyLevel | None = Field(default=None, description="The urgency the admin chose, if any.")
+    suggested_opd: StrictStr | None = Field(
+        default=None, max_length=_MAX_LABEL_CHARS, description="The top OPD the model suggested, if known."
+    )
+
+    @field_validator("text")
+    @classmethod
+    def _text_not_blank(cls, value: str) -> str:
+        return _not_blank(value)
+
+    @field_validator("opd")
+    @classmethod
+    def _opd_name(cls, value: str) -> str:
+        return _not_blank(value).strip()
+
+    @field_validator("suggested_opd")
+    @classmethod
+    def _suggested_name(cls, value: str | None) -> str | None:
+        return value.strip() or None if value is not None else None
+
+    @field_validator("urgency", mode="before")
+    @classmethod
+    def _urgency_level(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = value.strip().lower()
+            return value or None
+        return value
+
+
+class ReloadIn(_Input):
+    """Where to load the next model from; empty means the configured source again."""
+
+    model_dir: StrictStr | None = Field(default=None, description="A model directory inside a trusted folder.")
+    model_uri: StrictStr | None = Field(default=None, description="An MLflow registry URI, models:/NAME@ALIAS.")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> ReloadIn:
+        if self.model_dir and self.model_uri:
+            raise ValueError("give model_dir or model_uri, not both")
+        if self.model_uri is not None and not self.model_uri.startswith("models:/"):
+            raise ValueError(f'model_uri "{self.model_uri}" must look like models:/disposisi@champion')
+        return self
+
+
+def check_limits(texts: Sequence[str], *, max_text_chars: int, max_items: int | None = None) -> None:
+    """Raise :class:`InvalidInputError` naming the first text over ``max_text_chars`` or a batch over ``max_items``."""
+    if max_items is not None and len(texts) > max_items:
+        raise InvalidInputError(
+            f"batch has {len(texts):,} items; the limit is {max_items:,} per request: split it into smaller batches"
+        )
+    for index, text in enumerate(texts):
+        if len(text) > max_text_chars:
+            where = "text" if max_items is None else f"items[{index}].text"
+            raise InvalidInputError(
+                f"{where} is {len(text):,} characters long; the limit is {max_text_chars:,}: shorten the complaint"
+            )
+
+
+class OpdScore(BaseModel):
+    opd: str
+    score: float = Field(description="Calibrated probability that this OPD is the right one.")
+
+
+class UrgencyOut(BaseModel):
+    level: UrgencyLevel
+    score: float = Field(description="Probability of this level.")
+
+
+class Explanation(BaseModel):
+    opd_terms: list[str] = Field(description="Words of the (masked) complaint that pushed it to the top OPD.")
+    urgency_cues: list[str] = Field(description="Phrases of the danger cues that fired.")
+
+
+class RouteOut(BaseModel):
+    id: str | None
+    suggestions: list[OpdScore]
+    urgency: UrgencyOut | None
+    needs_review: bool
+    explanation: Explanation
+    model_version: str
+
+    @classmethod
+    def from_suggestion(cls, complaint_id: str | None, suggestion: Suggestion, model_version: str) -> RouteOut:
+        urgency = None
+        if suggestion.urgency is not None and suggestion.urgency_score is not None:
+            urgency = UrgencyOut.model_validate(
+                {"level": suggestion.urgency, "score": round(suggestion.urgency_score, 6)}
+            )
+        return cls(
+            id=complaint_id,
+            suggestions=[OpdScore(opd=name, score=round(score, 6)) for name, score in suggestion.opd],
+            urgency=urgency,
+            needs_review=suggestion.needs_review,
+            explanation=Explanation(opd_terms=suggestion.opd_terms, urgency_cues=suggestion.urgency_cues),
+            model_version=model_version,
+        )
+
+
+class BatchOut(BaseModel):
+    results: list[RouteOut]
+
+
+class FeedbackOut(BaseModel):
+    feedback_id: int
+    id: str | None
+    accepted: bool | None = Field(description="Whether the admin kept the suggested OPD (null: no suggestion given).")
+    known_opd: bool = Field(description="Whether the chosen OPD is one of the model's labels.")
+
+
+class ModelOut(BaseModel):
+    version: str
+    opd_labels: list[str]
+    urgency_labels: list[str]
+    metrics: dict[str, Any]
+    review_threshold: float
+    trained_at: str
+    source: str
+
+
+class ReloadOut(BaseModel):
+    reloaded: bool
+    model_version: str
+    previous_version: str | None
+    source: str
+    seconds: float

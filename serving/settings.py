@@ -1,0 +1,74 @@
+"""Every setting of the API in one place, read from ``DISPOSISI_*`` environment variables.
+
+Nothing is read at import time: :func:`get_settings` builds (and caches) a :class:`Settings` the first
+time the app asks for it, and tests pass their own ``Settings`` to :func:`serving.api.create_app`.
+List settings (``DISPOSISI_API_KEYS``, ``DISPOSISI_CORS_ORIGINS``, ``DISPOSISI_TRUSTED_MODEL_DIRS``)
+are comma-separated. There is no default API key: with none configured, every keyed endpoint and the
+/admin page refuse every call until one is set.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+__all__ = ["Settings", "get_settings"]
+
+CommaList = Annotated[list[str], NoDecode]
+
+
+class Settings(BaseSettings):
+    """Settings of the routing API, the admin page and the feedback store."""
+
+    model_config = SettingsConfigDict(env_prefix="DISPOSISI_", extra="ignore", protected_namespaces=())
+
+    model_dir: Path = Field(default=Path("var") / "model", description="Model directory to serve.")
+    model_uri: str | None = Field(
+        default=None, description="MLflow registry URI (models:/NAME@ALIAS); when set, used instead of model_dir."
+    )
+    trusted_model_dirs: CommaList = Field(
+        default_factory=list,
+        description="Folders (besides model_dir) that POST /v1/admin/reload may load a model directory from.",
+    )
+    feedback_url: str = Field(default="sqlite:///var/feedback.db", description="SQLAlchemy URL of the feedback store.")
+    api_keys: CommaList = Field(default_factory=list, description="Keys accepted for feedback, reload and /admin.")
+    require_key_for_routing: bool = Field(default=False, description="Also require a key for /v1/route and stats.")
+    max_text_chars: int = Field(default=20_000, ge=1, description="Longest complaint text accepted.")
+    max_batch_items: int = Field(default=1_000, ge=1, description="Most items in one POST /v1/route/batch.")
+    max_body_bytes: int = Field(default=2_000_000, ge=1_024, description="Largest request body accepted.")
+    cors_origins: CommaList = Field(default_factory=list, description="Origins allowed by CORS; empty turns CORS off.")
+    admin_session_hours: float = Field(default=12.0, gt=0, description="How long an /admin login lasts.")
+
+    @field_validator("api_keys", "cors_origins", "trusted_model_dirs", mode="before")
+    @classmethod
+    def _split_commas(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("api_keys")
+    @classmethod
+    def _keys_are_long_enough(cls, keys: list[str]) -> list[str]:
+        short = [i for i, key in enumerate(keys) if len(key) < 8]
+        if short:
+            raise ValueError(f"API keys must be at least 8 characters; key number(s) {[i + 1 for i in short]} are not")
+        return keys
+
+    @field_validator("model_uri")
+    @classmethod
+    def _registry_uri(cls, uri: str | None) -> str | None:
+        if uri is not None and not uri.strip():
+            return None
+        if uri is not None and not uri.startswith("models:/"):
+            raise ValueError(f'model_uri "{uri}" must be an MLflow registry URI like models:/disposisi@champion')
+        return uri
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process's settings, read from the environment once."""
+    return Settings()

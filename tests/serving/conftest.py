@@ -1,0 +1,81 @@
+"""Fixtures of the API tests: settings pointing at the session's sample model and a tmp feedback DB."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from serving.api import create_app
+from serving.settings import Settings
+
+API_KEY = "kunci-uji-0123456789"
+OTHER_KEY = "kunci-kedua-abcdefgh"
+AUTH = {"X-API-Key": API_KEY}
+
+MakeClient = Callable[..., AbstractContextManager[TestClient]]
+
+
+def make_settings(**overrides: Any) -> Settings:
+    """Settings with every field given, so a developer's DISPOSISI_* variables cannot leak into tests."""
+    values: dict[str, Any] = {
+        "model_dir": Path("does-not-exist"),
+        "model_uri": None,
+        "trusted_model_dirs": [],
+        "feedback_url": "sqlite://",
+        "api_keys": [API_KEY, OTHER_KEY],
+        "require_key_for_routing": False,
+        "max_text_chars": 20_000,
+        "max_batch_items": 1_000,
+        "max_body_bytes": 2_000_000,
+        "cors_origins": [],
+        "admin_session_hours": 12.0,
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+@pytest.fixture
+def model_copy(sample_model_dir: Path, tmp_path: Path) -> Path:
+    """A private copy of the sample model directory, free to be tampered with."""
+    return Path(shutil.copytree(sample_model_dir, tmp_path / "models" / "current"))
+
+
+@pytest.fixture
+def api_settings(sample_model_dir: Path, tmp_path: Path) -> Settings:
+    return make_settings(model_dir=sample_model_dir, feedback_url=f"sqlite:///{tmp_path / 'feedback.db'}")
+
+
+@pytest.fixture
+def make_client(api_settings: Settings) -> MakeClient:
+    """``with make_client(max_batch_items=3) as client``: a client whose settings differ from the default ones."""
+
+    @contextmanager
+    def _make(**overrides: Any) -> Iterator[TestClient]:
+        settings = api_settings.model_copy(update=overrides)
+        with TestClient(create_app(settings)) as client:
+            yield client
+
+    return _make
+
+
+@pytest.fixture
+def client(make_client: MakeClient) -> Iterator[TestClient]:
+    with make_client() as c:
+        yield c
+
+
+def service_or_skip(variable: str, what: str) -> str:
+    """The value of ``variable``; without it the test skips, or fails when DISPOSISI_REQUIRE_SERVICES=1 (CI)."""
+    value = os.environ.get(variable, "")
+    if value:
+        return value
+    if os.environ.get("DISPOSISI_REQUIRE_SERVICES") == "1":
+        pytest.fail(f"{what} is required here (DISPOSISI_REQUIRE_SERVICES=1) but {variable} is not set")
+    pytest.skip(f"{what} is not available: set {variable} to run this test")
