@@ -24,13 +24,13 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.calibration import CalibratedClassifierCV
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion
 from sklearn.svm import LinearSVC
 from sklearn.utils.validation import check_is_fitted
 
 from models.cues import cue_matrix, find_cues
+from models.features import TokenTfidf
 from models.text import AnalysedText, analyse
 
 __all__ = ["URGENCY_LEVELS", "ComplaintRouter", "Suggestion", "as_texts"]
@@ -67,16 +67,6 @@ def as_texts(X: Any) -> list[str]:
     if isinstance(X, str):
         raise TypeError("X must be a sequence of texts, not a single string")
     return ["" if x is None else str(x) for x in X]
-
-
-def stems_of(doc: AnalysedText) -> str:
-    """What the word n-grams read: the stems (a module-level function, so the pipeline pickles)."""
-    return doc.stemmed
-
-
-def tokens_of(doc: AnalysedText) -> str:
-    """What the character n-grams read: the surface tokens, so word forms keep their affixes."""
-    return " ".join(doc.tokens)
 
 
 class ComplaintRouter(ClassifierMixin, BaseEstimator):
@@ -194,28 +184,8 @@ class ComplaintRouter(ClassifierMixin, BaseEstimator):
     def _make_features(self) -> FeatureUnion:
         return FeatureUnion(
             [
-                (
-                    "word",
-                    TfidfVectorizer(
-                        preprocessor=stems_of,
-                        token_pattern=r"\S+",
-                        ngram_range=self.word_ngram_range,
-                        min_df=self.min_df,
-                        sublinear_tf=True,
-                        dtype=np.float32,
-                    ),
-                ),
-                (
-                    "char",
-                    TfidfVectorizer(
-                        preprocessor=tokens_of,
-                        analyzer="char_wb",
-                        ngram_range=self.char_ngram_range,
-                        min_df=self.min_df,
-                        sublinear_tf=True,
-                        dtype=np.float32,
-                    ),
-                ),
+                ("word", TokenTfidf(analyzer="word", ngram_range=self.word_ngram_range, min_df=self.min_df)),
+                ("char", TokenTfidf(analyzer="char_wb", ngram_range=self.char_ngram_range, min_df=self.min_df)),
             ]
         )
 
