@@ -1,8 +1,8 @@
 """Danger cues: described hazards that make a complaint urgent (``resources/danger_cues.tsv``).
 
-A cue is a named regular expression matched against the slang-expanded, masked, lower-case text
-(:attr:`models.text.AnalysedText.expanded`). The urgency head reads cue hits as features next to the
-words, and a prediction lists the cues that fired as the reason for its level.
+A cue is a named regular expression, guarded by trigger words, matched against the slang-expanded,
+masked, lower-case text (:attr:`models.text.AnalysedText.expanded`). The urgency head reads cue hits
+as features next to the words, and a prediction lists the cues that fired as the reason for its level.
 """
 
 from __future__ import annotations
@@ -24,7 +24,14 @@ _MAX_SNIPPET = 80
 @dataclass(frozen=True)
 class Cue:
     name: str
+    triggers: tuple[str, ...]
     pattern: re.Pattern[str]
+
+    def search(self, text: str) -> re.Match[str] | None:
+        """The first match, looked for only when a trigger word occurs (a cheap prefilter)."""
+        if not any(trigger in text for trigger in self.triggers):
+            return None
+        return self.pattern.search(text)
 
 
 @lru_cache(maxsize=1)
@@ -35,10 +42,12 @@ def load_cues() -> tuple[Cue, ...]:
     for number, line in enumerate(body.splitlines(), start=1):
         if not line.strip() or line.startswith("#"):
             continue
-        name, sep, pattern = line.partition("\t")
-        if not sep:
-            raise ValueError(f"danger_cues.tsv line {number}: expected 'name<TAB>regex', got {line!r}")
-        cues.append(Cue(name.strip(), re.compile(pattern.strip())))
+        fields = line.split("\t", 2)
+        if len(fields) != 3 or not fields[1].strip():
+            raise ValueError(f"danger_cues.tsv line {number}: expected 'name<TAB>triggers<TAB>regex', got {line!r}")
+        name, triggers, pattern = fields
+        words = tuple(t.strip() for t in triggers.split(",") if t.strip())
+        cues.append(Cue(name.strip(), words, re.compile(pattern.strip())))
     return tuple(cues)
 
 
@@ -46,7 +55,7 @@ def find_cues(expanded: str) -> list[tuple[str, str]]:
     """(cue name, matched phrase) for every cue that fires in one expanded text."""
     found = []
     for cue in load_cues():
-        match = cue.pattern.search(expanded)
+        match = cue.search(expanded)
         if match:
             found.append((cue.name, match.group(0)[:_MAX_SNIPPET]))
     return found
@@ -61,7 +70,7 @@ def cue_matrix(expanded_texts: Iterable[str]) -> sp.csr_matrix:
     for i, text in enumerate(expanded_texts):
         count += 1
         for j, cue in enumerate(cues):
-            if cue.pattern.search(text):
+            if cue.search(text):
                 rows.append(i)
                 cols.append(j)
     data = np.ones(len(rows), dtype=np.float64)

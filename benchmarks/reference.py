@@ -1,0 +1,170 @@
+"""The plain reference systems of the quality benchmark (R1, R2), built the way a user would build them.
+
+- R1: ``TfidfVectorizer()`` + ``LinearSVC()`` on the raw text, all scikit-learn defaults.
+- R2: the same on PySastrawi-stemmed text (``StemmerFactory().create_stemmer().stem(text)``).
+
+Each is held by a :class:`ReferenceSystem` that answers the same questions as the disposisi router,
+so the benchmark can put them side by side:
+
+- top-k OPDs: the ranking of ``decision_function``;
+- needs review: the top decision value is below ``review_threshold_``, chosen like
+  :func:`training.fit.train_router` chooses it (a stratified slice of the training rows held out, a
+  probe fitted on the rest, :func:`training.evaluate.choose_review_threshold` at ``review_target``),
+  then the final model is fitted on all rows;
+- urgency: the same TF-IDF + LinearSVC recipe fitted on the rows that carry an urgency label (the
+  "plain linear model" of issue 5).
+
+Metrics come from :mod:`training.evaluate`; nothing here computes a metric of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator, clone
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.model_selection import train_test_split
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import FunctionTransformer
+from sklearn.svm import LinearSVC
+from sklearn.utils.validation import check_is_fitted
+
+from models.router import URGENCY_LEVELS, as_texts
+from training.evaluate import choose_review_threshold, opd_metrics, urgency_metrics
+
+__all__ = [
+    "ReferenceSystem",
+    "decision_scores",
+    "evaluate_reference",
+    "reference_pipeline",
+    "sastrawi_stem_texts",
+    "sastrawi_text_stemmer",
+]
+
+
+@lru_cache(maxsize=1)
+def sastrawi_text_stemmer() -> Any:
+    """PySastrawi's own stemmer, as its README builds it (with its per-word cache), once per process."""
+    from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
+
+    return StemmerFactory().create_stemmer()
+
+
+def sastrawi_stem_texts(texts: Any) -> list[str]:
+    """``stem(text)`` of every text (a module-level function, so a pipeline holding it pickles)."""
+    stemmer = sastrawi_text_stemmer()
+    return [str(stemmer.stem(text)) for text in as_texts(texts)]
+
+
+def reference_pipeline(*, stem: bool, random_state: int | None = 0) -> Pipeline:
+    """TF-IDF + LinearSVC with default settings, on raw (R1) or Sastrawi-stemmed (R2) text.
+
+    ``random_state`` only fixes liblinear's coordinate order, so that a run can be repeated.
+    """
+    steps: list[tuple[str, Any]] = []
+    if stem:
+        steps.append(("stem", FunctionTransformer(sastrawi_stem_texts)))
+    steps += [("tfidf", TfidfVectorizer()), ("svm", LinearSVC(random_state=random_state))]
+    return Pipeline(steps)
+
+
+def decision_scores(model: Any, X: Any) -> np.ndarray:
+    """``decision_function`` as an (n_texts, n_classes) array, also for two classes."""
+    scores = np.asarray(model.decision_function(X), dtype=float)
+    if scores.ndim == 1:  # binary: one column of scores for classes_[1]
+        scores = np.column_stack([-scores, scores])
+    return scores
+
+
+class ReferenceSystem(BaseEstimator):
+    """A reference baseline with an OPD head, an optional urgency head and a review threshold.
+
+    Parameters
+    ----------
+    stem : bool
+        Stem the texts with PySastrawi before TF-IDF (R2) or not (R1).
+    review_target : float
+        Accuracy the complaints not flagged for review should reach on the held-out slice.
+    holdout : float
+        Share of the training rows held out (stratified by OPD) to choose the review threshold.
+    random_state : int
+        Seed of the held-out split and of liblinear.
+    """
+
+    def __init__(
+        self, *, stem: bool = False, review_target: float = 0.95, holdout: float = 0.2, random_state: int = 0
+    ) -> None:
+        self.stem = stem
+        self.review_target = review_target
+        self.holdout = holdout
+        self.random_state = random_state
+
+    def fit(self, X: Any, y: Any, urgency: Sequence[str] | None = None) -> ReferenceSystem:
+        """Choose the review threshold on a held-out slice, then fit both heads on all rows."""
+        if not 0.0 < self.holdout < 0.5:
+            raise ValueError(f"holdout must be between 0 and 0.5, got {self.holdout}")
+        texts = np.asarray(as_texts(X), dtype=object)
+        labels = np.asarray([str(v) for v in y], dtype=object)
+        if len(texts) != len(labels):
+            raise ValueError(f"X has {len(texts)} texts but y has {len(labels)} labels")
+        template = reference_pipeline(stem=self.stem, random_state=self.random_state)
+
+        n_classes = len(set(labels))
+        n_held = max(round(self.holdout * len(texts)), n_classes)
+        fit_rows, held_rows = train_test_split(
+            np.arange(len(texts)), test_size=n_held, stratify=labels, random_state=self.random_state
+        )
+        probe = clone(template).fit(list(texts[fit_rows]), labels[fit_rows])
+        held_scores = decision_scores(probe, list(texts[held_rows]))
+        correct = probe.classes_[np.argmax(held_scores, axis=1)] == labels[held_rows]
+        self.review_threshold_ = choose_review_threshold(held_scores.max(axis=1), correct, self.review_target)
+
+        self.opd_ = clone(template).fit(list(texts), labels)
+        self.classes_ = self.opd_.classes_
+
+        self.urgency_: Pipeline | None = None
+        if urgency is not None:
+            levels = np.asarray(["" if v is None else str(v).strip().lower() for v in urgency], dtype=object)
+            if len(levels) != len(texts):
+                raise ValueError(f"urgency has {len(levels)} values but X has {len(texts)} texts")
+            labeled = np.isin(levels, URGENCY_LEVELS)
+            if len(set(levels[labeled])) >= 2:
+                self.urgency_ = clone(template).fit(list(texts[labeled]), levels[labeled])
+        return self
+
+    def decision_function(self, X: Any) -> np.ndarray:
+        """OPD decision values, one column per class of ``classes_``."""
+        check_is_fitted(self)
+        return decision_scores(self.opd_, as_texts(X))
+
+    def predict(self, X: Any) -> np.ndarray:
+        return np.asarray(self.classes_[np.argmax(self.decision_function(X), axis=1)])
+
+    def predict_urgency(self, X: Any) -> np.ndarray:
+        check_is_fitted(self)
+        if self.urgency_ is None:
+            raise ValueError("this reference system has no urgency head: it was fitted without urgency labels")
+        return np.asarray(self.urgency_.predict(as_texts(X)))
+
+
+def evaluate_reference(
+    system: ReferenceSystem, texts: Sequence[str], opd: Sequence[str], urgency: Sequence[str] | None = None
+) -> dict[str, Any]:
+    """The metrics of :func:`training.evaluate.evaluate_router`, for a reference system.
+
+    :func:`~training.evaluate.opd_metrics` reads only the ranking of each row (prediction, top-3) and
+    its maximum (the confidence compared with the threshold), so decision values take the place of
+    probabilities unchanged.
+    """
+    scores = system.decision_function(list(texts))
+    metrics = opd_metrics(opd, scores, system.classes_, system.review_threshold_)
+    metrics["rows"] = len(texts)
+    if urgency is not None and system.urgency_ is not None:
+        rows = [i for i, level in enumerate(urgency) if level]
+        if rows:
+            predicted = system.predict_urgency([texts[i] for i in rows])
+            metrics.update(urgency_metrics([urgency[i] for i in rows], predicted))
+    return metrics

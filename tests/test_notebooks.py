@@ -1,0 +1,80 @@
+"""The notebooks: committed without outputs, and run top to bottom on the real corpora (slow)."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from tests.conftest import REPO, shared_data_or_skip
+
+NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
+ERROR_ANALYSIS = REPO / "notebooks" / "error_analysis.ipynb"
+KERNEL = "disposisi-test-python"
+# What must never reach an output: 16-digit NIK/KK numbers and Indonesian phone numbers.
+_PERSONAL_NUMBER = re.compile(
+    r"(?<![\d.])\d{4}(?:[ -]?\d{4}){3}(?!\d)"  # NIK/KK, maybe grouped by four
+    r"|(?<![\w+.])(?:\+62|62|0)8\d{2}[ -]?\d{3,4}[ -]?\d{3,5}(?!\d)"  # mobile phone numbers
+)
+
+
+def test_there_is_an_error_analysis_notebook() -> None:
+    assert ERROR_ANALYSIS in NOTEBOOKS
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_notebook_is_committed_without_outputs(path: Path) -> None:
+    notebook = nbformat.read(path, as_version=4)
+    nbformat.validate(notebook)
+    code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    assert code, f"{path.name} has no code cells"
+    dirty = [i for i, cell in enumerate(code) if cell.outputs or cell.execution_count is not None]
+    assert not dirty, f"{path.name}: code cells {dirty} have outputs or execution counts; clear them before committing"
+
+
+def _install_kernel(folder: Path) -> None:
+    """A kernelspec for this interpreter in ``folder`` (found through JUPYTER_PATH), so the notebook runs
+    in the test's own virtual environment whatever ``python`` means on PATH."""
+    from ipykernel.kernelspec import write_kernel_spec
+
+    write_kernel_spec(folder / "kernels" / KERNEL, overrides={"display_name": "disposisi tests"})
+    spec = folder / "kernels" / KERNEL / "kernel.json"
+    text = spec.read_text(encoding="utf-8")
+    assert sys.executable in text.replace("\\\\", "\\"), f"kernelspec does not name {sys.executable}: {text}"
+
+
+@pytest.mark.slow
+def test_error_analysis_runs_top_to_bottom(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from nbclient import NotebookClient
+
+    data = shared_data_or_skip()
+    _install_kernel(tmp_path / "jupyter")
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
+    monkeypatch.setenv("JUPYTER_PLATFORM_DIRS", "1")
+    monkeypatch.setenv("DISPOSISI_DATA_DIR", str(data))
+    monkeypatch.delenv("DISPOSISI_NOTEBOOK_MODEL_DIR", raising=False)
+    monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+
+    notebook = nbformat.read(ERROR_ANALYSIS, as_version=4)
+    client = NotebookClient(
+        notebook,
+        kernel_name=KERNEL,
+        timeout=1200,
+        resources={"metadata": {"path": str(REPO / "notebooks")}},
+    )
+    client.execute()
+
+    outputs = [output for cell in notebook.cells if cell.cell_type == "code" for output in cell.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    figures = [o for o in outputs if o.output_type == "display_data" and "image/png" in o.get("data", {})]
+    assert len(figures) >= 4  # per-class F1, OPD confusion, reliability + coverage, urgency + tinggi scores
+    shown = "\n".join(
+        str(o.get("text", "")) + "".join(str(v) for k, v in o.get("data", {}).items() if k.startswith("text/"))
+        for o in outputs
+    )
+    assert "expected calibration error" in shown
+    assert "tinggi:" in shown and "missed" in shown
+    assert not _PERSONAL_NUMBER.search(shown), "an output shows a NIK/KK or phone number"
