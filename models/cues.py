@@ -28,10 +28,12 @@ class Cue:
     pattern: re.Pattern[str]
 
     def search(self, text: str) -> re.Match[str] | None:
-        """The first match, looked for only when a trigger word occurs (a cheap prefilter)."""
-        if not any(trigger in text for trigger in self.triggers):
-            return None
-        return self.pattern.search(text)
+        """The first match, looked for only when a trigger word occurs (a cheap prefilter: plain
+        substring tests are several times faster than Python's regex engine on an alternation)."""
+        for trigger in self.triggers:
+            if trigger in text:
+                return self.pattern.search(text)
+        return None
 
 
 @lru_cache(maxsize=1)

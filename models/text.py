@@ -14,6 +14,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import chain, filterfalse
 from importlib import resources
 
 from models.stem import stem_word
@@ -68,13 +69,16 @@ _REDUP_RE = re.compile(r"^([a-z]{2,})2$")
 
 def repair(text: str) -> str:
     """Unicode NFKC, mojibake undone where it is cheap and certain, zero-width marks dropped."""
+    if text.isascii():  # most complaints: nothing to repair, already NFKC
+        return text
     text = _ZERO_WIDTH_RE.sub("", text)
-    for _ in range(2):  # text encoded wrongly twice is common in forwarded messages
-        if not _MOJIBAKE_HINT_RE.search(text):
-            break
-        text = " ".join(_unmojibake(word) for word in text.split(" "))
-    for broken, fixed in _MOJIBAKE_LEFTOVERS:
-        text = text.replace(broken, fixed)
+    if "\u00c2" in text or "\u00c3" in text or "\u00e2" in text:
+        for _ in range(2):  # text encoded wrongly twice is common in forwarded messages
+            if not _MOJIBAKE_HINT_RE.search(text):
+                break
+            text = " ".join(_unmojibake(word) for word in text.split(" "))
+        for broken, fixed in _MOJIBAKE_LEFTOVERS:
+            text = text.replace(broken, fixed)
     return unicodedata.normalize("NFKC", text)
 
 
@@ -140,12 +144,10 @@ def load_stopwords() -> frozenset[str]:
 
 def tokenize(normalised: str) -> list[str]:
     """Word tokens of normalised text, with slang expanded, stretched letters and ``kata2`` undone."""
-    for placeholder, token in _PLACEHOLDER_TOKENS.items():
-        normalised = normalised.replace(placeholder, f" {token} ")
-    tokens: list[str] = []
-    for raw in _TOKEN_RE.findall(normalised):
-        tokens.extend(_standard_form(raw))
-    return tokens
+    if "[" in normalised:
+        for placeholder, token in _PLACEHOLDER_TOKENS.items():
+            normalised = normalised.replace(placeholder, f" {token} ")
+    return list(chain.from_iterable(map(_standard_form, _TOKEN_RE.findall(normalised))))
 
 
 @lru_cache(maxsize=200_000)
@@ -177,7 +179,6 @@ class AnalysedText:
 
 def analyse(text: str) -> AnalysedText:
     """Raw text in; surface tokens and stems (stopwords removed) and the slang-expanded text out."""
-    stopwords = load_stopwords()
     all_tokens = tokenize(normalise(text))
-    tokens = tuple(t for t in all_tokens if t not in stopwords)
-    return AnalysedText(tokens=tokens, stems=tuple(stem_word(t) for t in tokens), expanded=" ".join(all_tokens))
+    tokens = tuple(filterfalse(load_stopwords().__contains__, all_tokens))
+    return AnalysedText(tokens=tokens, stems=tuple(map(stem_word, tokens)), expanded=" ".join(all_tokens))
