@@ -14,8 +14,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import chain, filterfalse
 from importlib import resources
+from itertools import chain, filterfalse
 
 from models.stem import stem_word
 
