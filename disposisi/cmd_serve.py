@@ -47,6 +47,7 @@ def serve(
 
     from disposisi.defaults import DEFAULT_MODEL_DIR, ensure_model
     from models.artifact import META_FILE, MODEL_FILE
+    from serving.logs import uvicorn_log_config
     from serving.settings import Settings, get_settings
 
     if model_dir is not None and model_uri is not None:
@@ -93,5 +94,6 @@ def serve(
         port=port,
         workers=workers,
         log_level="info",
+        log_config=uvicorn_log_config(),
         proxy_headers=False,
     )

@@ -25,10 +25,10 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from models.router import URGENCY_LEVELS
-from models.text import mask_personal_data
-from serving.auth import SESSION_COOKIE, make_session, matches_any, session_is_valid
+from serving.auth import SESSION_COOKIE, LoginThrottle, make_session, matches_any, session_is_valid
 from serving.deps import HolderDep, SettingsDep, StoreDep
 from serving.errors import ForbiddenError
+from serving.feedback import mask_text
 from serving.highlight import highlight
 from serving.model_state import LoadedModel
 from serving.settings import Settings
@@ -113,9 +113,20 @@ def admin_home(request: Request, settings: SettingsDep, holder: HolderDep, tersi
 @router.post("/login", response_model=None)
 def login(request: Request, settings: SettingsDep, key: Annotated[str, Form()] = "") -> Response:
     _same_origin(request)
+    address = request.client.host if request.client else "?"
+    throttle: LoginThrottle = request.app.state.login_throttle
+    wait = throttle.retry_after(address)
+    if wait:
+        logger.warning("/admin login from %s refused: too many failed attempts", address)
+        message = f"Terlalu banyak percobaan gagal; coba lagi dalam {wait} detik."
+        refused = _login_page(request, settings, message, status=429)
+        refused.headers["Retry-After"] = str(wait)
+        return refused
     if not settings.api_keys or not key.strip() or not matches_any(key.strip(), settings.api_keys):
-        logger.warning("failed /admin login from %s", request.client.host if request.client else "?")
+        throttle.failed(address)
+        logger.warning("failed /admin login from %s", address)
         return _login_page(request, settings, "Kunci API tidak valid.", status=401)
+    throttle.succeeded(address)
     response = RedirectResponse("/admin", status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
@@ -139,7 +150,7 @@ def logout(request: Request) -> Response:
 
 def _suggestion_view(loaded: LoadedModel, text: str, complaint_id: str) -> dict[str, Any]:
     [s] = loaded.router.suggest([text], explain=True)
-    masked = mask_personal_data(text)
+    masked = mask_text(text)
     return {
         "id": complaint_id,
         "teks": masked,
@@ -163,7 +174,7 @@ def suggest(
 ) -> Response:
     if refused := _refused(request, settings):
         return refused
-    form = {"teks": mask_personal_data(teks), "id": id}
+    form = {"teks": mask_text(teks), "id": id}
     if not teks.strip():
         return _admin_page(request, holder, 422, form=form, error="Teks pengaduan masih kosong.")
     if len(teks) > settings.max_text_chars:
@@ -255,7 +266,7 @@ def read_queue(raw: bytes, *, max_items: int, max_chars: int) -> tuple[list[dict
             elif len(queue) >= max_items:
                 over += 1
             else:
-                queue.append({"id": (row.get("id") or "").strip()[:200], "teks": mask_personal_data(text)})
+                queue.append({"id": (row.get("id") or "").strip()[:200], "teks": mask_text(text)})
     except csv.Error as exc:
         raise ValueError(f"CSV tidak terbaca: {exc}.") from exc
     if not queue:

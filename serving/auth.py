@@ -4,22 +4,26 @@ An API call presents a key as ``X-API-Key: KEY`` or ``Authorization: Bearer KEY`
 every configured key by :func:`secrets.compare_digest`. The /admin page asks for a key once and keeps
 a signed session token in an HttpOnly, SameSite=Strict cookie: ``ISSUED.HMAC-SHA256(key, ISSUED)``.
 The cookie never holds the key itself, expires after ``admin_session_hours``, and every login ends
-when its key is removed from the settings.
+when its key is removed from the settings. :class:`LoginThrottle` makes a client that keeps failing to
+log in wait, so that keys cannot be guessed through the login form at speed.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import secrets
+import threading
 import time
+from collections import deque
 from collections.abc import Sequence
 
 from starlette.requests import Request
 
 from serving.errors import UnauthorizedError
 
-__all__ = ["SESSION_COOKIE", "check_key", "key_from_request", "make_session", "session_is_valid"]
+__all__ = ["SESSION_COOKIE", "LoginThrottle", "check_key", "key_from_request", "make_session", "session_is_valid"]
 
 SESSION_COOKIE = "disposisi_admin"
 _SESSION_CONTEXT = b"disposisi-admin-session-v1:"
@@ -86,3 +90,51 @@ def session_is_valid(
     for key in keys:
         valid |= hmac.compare_digest(signature.encode("ascii", "replace"), _signature(key, issued).encode("ascii"))
     return valid
+
+
+class LoginThrottle:
+    """Failed logins per client address: after ``max_failures`` within ``window_seconds``, that address
+    waits until the oldest of them leaves the window. ``max_failures=0`` turns it off.
+
+    The count lives in the process (each API worker keeps its own) and is keyed by the address the server
+    sees: behind a reverse proxy that is the proxy's, unless uvicorn is told to trust forwarded headers.
+    """
+
+    _MAX_ADDRESSES = 10_000
+
+    def __init__(self, max_failures: int, window_seconds: float = 900.0) -> None:
+        self.max_failures = max_failures
+        self.window_seconds = window_seconds
+        self._failures: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def retry_after(self, address: str, *, now: float | None = None) -> int:
+        """Seconds ``address`` must wait before its next attempt; 0 when it may try now."""
+        if self.max_failures <= 0:
+            return 0
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            failures = self._recent(address, now)
+            if len(failures) < self.max_failures:
+                return 0
+            return max(1, math.ceil(failures[0] + self.window_seconds - now))
+
+    def failed(self, address: str, *, now: float | None = None) -> None:
+        if self.max_failures <= 0:
+            return
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            if len(self._failures) >= self._MAX_ADDRESSES:  # keep memory bounded under a spray of addresses
+                for stale in [a for a in self._failures if not self._recent(a, now)]:
+                    del self._failures[stale]
+            self._failures.setdefault(address, deque(maxlen=self.max_failures)).append(now)
+
+    def succeeded(self, address: str) -> None:
+        with self._lock:
+            self._failures.pop(address, None)
+
+    def _recent(self, address: str, now: float) -> deque[float]:
+        failures = self._failures.get(address, deque())
+        while failures and failures[0] <= now - self.window_seconds:
+            failures.popleft()
+        return failures

@@ -3,7 +3,7 @@
 
 Each row is one decision: the complaint id and text, the OPD and urgency the admin chose, the OPD the
 model suggested and whether the admin kept it. The text is training data, so it is stored, but with
-NIK/KK numbers, phone numbers, e-mail addresses and URLs masked (:func:`models.text.mask_personal_data`)
+NIK/KK numbers, phone numbers, e-mail addresses and URLs masked (:func:`mask_text`)
 before it reaches the database; the model masks them anyway, so nothing useful is lost.
 
 :meth:`FeedbackStore.export_csv` yields the latest decision per complaint as CSV in the training
@@ -44,10 +44,10 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.pool import StaticPool
 
-from models.text import mask_personal_data
+from models.text import mask_personal_data, repair
 from serving.errors import FeedbackUnavailableError
 
-__all__ = ["EXPORT_COLUMNS", "FeedbackRow", "FeedbackStore", "StoredFeedback"]
+__all__ = ["EXPORT_COLUMNS", "FeedbackRow", "FeedbackStore", "StoredFeedback", "mask_text"]
 
 logger = logging.getLogger(__name__)
 
@@ -144,10 +144,11 @@ class FeedbackStore:
         model_version: str | None = None,
     ) -> StoredFeedback:
         """Store one decision (text masked); ``accepted`` is ``opd == suggested_opd`` when a suggestion is known."""
+        opd, complaint_id, suggested_opd = opd.replace("\x00", ""), _no_nul(complaint_id), _no_nul(suggested_opd)
         accepted = None if suggested_opd is None else opd == suggested_opd
         row = FeedbackRow(
             complaint_id=complaint_id,
-            text=mask_personal_data(text),
+            text=mask_text(text),
             opd=opd,
             urgency=urgency,
             suggested_opd=suggested_opd,
@@ -243,6 +244,16 @@ class FeedbackStore:
                 yield session
         except SQLAlchemyError as exc:
             raise FeedbackUnavailableError(f"cannot read the feedback store: {_reason(exc)}") from exc
+
+
+def mask_text(text: str) -> str:
+    """The text as it is stored: NUL characters dropped (PostgreSQL refuses them), repaired like the model
+    repairs it (zero-width marks hidden inside a number would otherwise keep it from being masked), and masked."""
+    return mask_personal_data(repair(text.replace("\x00", "")))
+
+
+def _no_nul(value: str | None) -> str | None:
+    return None if value is None else value.replace("\x00", "")
 
 
 def _iso(value: datetime | None) -> str | None:

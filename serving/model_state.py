@@ -108,6 +108,11 @@ def load_source(source: ModelSource) -> LoadedModel:
             router, meta = load_model(source.model_dir)
         except (ArtifactError, OSError, ValueError) as exc:
             raise ModelLoadError(f"cannot load model from {source.model_dir}: {exc}") from exc
+        except Exception as exc:  # a damaged model.json or pickle can fail in any way while it is read
+            raise ModelLoadError(
+                f"cannot load model from {source.model_dir}: its files are damaged ({type(exc).__name__}: {exc}); "
+                "retrain it or restore it from the registry"
+            ) from exc
     _smoke_test(router, source)
     logger.info("loaded model %s from %s in %.2fs", meta.version, source, time.perf_counter() - started)
     return LoadedModel(router=router, meta=meta, source=source)
@@ -157,6 +162,8 @@ def _load_registry(uri: str) -> tuple[ComplaintRouter, ModelMetadata]:
         router = mlflow.sklearn.load_model(uri)
     except (MlflowException, OSError) as exc:
         raise ModelLoadError(f"cannot load {uri} from MLflow: {str(exc).splitlines()[0]}") from exc
+    except Exception as exc:  # a damaged pickle can fail in any way while it is read
+        raise ModelLoadError(f"cannot load {uri} from MLflow: its files are damaged ({type(exc).__name__})") from exc
     if not isinstance(router, ComplaintRouter):
         raise ModelLoadError(f"{uri} holds a {type(router).__name__}, not a ComplaintRouter")
     try:

@@ -21,6 +21,7 @@ from serving.schemas import (
     BatchIn,
     BatchOut,
     ComplaintIn,
+    ErrorOut,
     FeedbackIn,
     FeedbackOut,
     ModelOut,
@@ -36,21 +37,35 @@ logger = logging.getLogger(__name__)
 
 router = APIRouter()
 
+_ERRORS: dict[int, str] = {
+    400: "The request is malformed (e.g. a Content-Length that is not a number).",
+    401: "An API key is missing or wrong, or none is configured on the server.",
+    403: "The key is fine but the act is not (a model folder outside the trusted ones).",
+    413: "The request body is over max_body_bytes.",
+    422: "The input cannot be used: the answer names each problem. A failed reload also answers 422.",
+    503: "No model is loaded, or the feedback database cannot be reached.",
+}
 
-@router.get("/healthz", tags=["health"])
+
+def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI descriptions of the error answers of a route: all are :class:`ErrorOut` JSON."""
+    return {code: {"model": ErrorOut, "description": _ERRORS[code]} for code in (400, 413, *codes)}
+
+
+@router.get("/healthz", tags=["health"], responses=_errors())
 def healthz() -> dict[str, str]:
     """The process is alive (it says nothing about the model)."""
     return {"status": "ok"}
 
 
-@router.get("/readyz", tags=["health"])
+@router.get("/readyz", tags=["health"], responses=_errors(503))
 def readyz(holder: HolderDep) -> dict[str, str]:
     """200 when a model is loaded and requests can be routed, else 503 with the reason."""
     loaded = holder.require()
     return {"status": "ready", "model_version": loaded.version}
 
 
-@router.post("/v1/route", dependencies=[Depends(routing_key)], tags=["routing"])
+@router.post("/v1/route", dependencies=[Depends(routing_key)], tags=["routing"], responses=_errors(401, 422, 503))
 def route(body: ComplaintIn, loaded: ModelDep, settings: SettingsDep) -> RouteOut:
     """Top-3 OPDs with calibrated scores, urgency, needs_review and the reasons, for one complaint."""
     check_limits([body.text], max_text_chars=settings.max_text_chars)
@@ -58,7 +73,7 @@ def route(body: ComplaintIn, loaded: ModelDep, settings: SettingsDep) -> RouteOu
     return RouteOut.from_suggestion(body.id, suggestion, loaded.version)
 
 
-@router.post("/v1/route/batch", dependencies=[Depends(routing_key)], tags=["routing"])
+@router.post("/v1/route/batch", dependencies=[Depends(routing_key)], tags=["routing"], responses=_errors(401, 422, 503))
 def route_batch(body: BatchIn, loaded: ModelDep, settings: SettingsDep) -> BatchOut:
     """Like /v1/route for up to ``max_batch_items`` complaints, answered in input order."""
     texts = [item.text for item in body.items]
@@ -70,7 +85,13 @@ def route_batch(body: BatchIn, loaded: ModelDep, settings: SettingsDep) -> Batch
     return BatchOut(results=[RouteOut.from_suggestion(item.id, s, loaded.version) for item, s in pairs])
 
 
-@router.post("/v1/feedback", status_code=201, dependencies=[Depends(require_key)], tags=["feedback"])
+@router.post(
+    "/v1/feedback",
+    status_code=201,
+    dependencies=[Depends(require_key)],
+    tags=["feedback"],
+    responses=_errors(401, 422, 503),
+)
 def feedback(body: FeedbackIn, store: StoreDep, holder: HolderDep, settings: SettingsDep) -> FeedbackOut:
     """Store an admin's decision (text masked); ``accepted`` says whether the suggestion was kept."""
     check_limits([body.text], max_text_chars=settings.max_text_chars)
@@ -91,7 +112,13 @@ def feedback(body: FeedbackIn, store: StoreDep, holder: HolderDep, settings: Set
     )
 
 
-@router.get("/v1/feedback/export", dependencies=[Depends(require_key)], tags=["feedback"])
+@router.get(
+    "/v1/feedback/export",
+    dependencies=[Depends(require_key)],
+    tags=["feedback"],
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/csv": {}}, "description": "CSV: id,teks,opd,urgensi"}, **_errors(401, 422, 503)},
+)
 def export_feedback(
     store: StoreDep,
     latest_only: bool = Query(default=True, description="Only the latest decision per complaint id."),
@@ -106,7 +133,7 @@ def export_feedback(
     )
 
 
-@router.get("/v1/model", dependencies=[Depends(routing_key)], tags=["model"])
+@router.get("/v1/model", dependencies=[Depends(routing_key)], tags=["model"], responses=_errors(401, 503))
 def model_info(loaded: ModelDep) -> ModelOut:
     """Version, labels, metrics, review threshold and training time of the serving model."""
     meta = loaded.meta
@@ -121,14 +148,19 @@ def model_info(loaded: ModelDep) -> ModelOut:
     )
 
 
-@router.get("/v1/stats", dependencies=[Depends(routing_key)], tags=["feedback"])
+@router.get("/v1/stats", dependencies=[Depends(routing_key)], tags=["feedback"], responses=_errors(401, 503))
 def stats(store: StoreDep, holder: HolderDep) -> dict[str, Any]:
     """Feedback counts and how often admins accepted the top suggestion."""
     loaded = holder.current
     return {"model_version": loaded.version if loaded else None, "feedback": store.stats()}
 
 
-@router.post("/v1/admin/reload", dependencies=[Depends(require_key)], tags=["model"])
+@router.post(
+    "/v1/admin/reload",
+    dependencies=[Depends(require_key)],
+    tags=["model"],
+    responses=_errors(401, 403, 422, 503),
+)
 def reload(holder: HolderDep, settings: SettingsDep, body: ReloadIn | None = None) -> ReloadOut:
     """Load a model (the configured source, or ``model_dir``/``model_uri``) and swap it in atomically.
 

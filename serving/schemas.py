@@ -19,9 +19,11 @@ __all__ = [
     "BatchIn",
     "BatchOut",
     "ComplaintIn",
+    "ErrorOut",
     "Explanation",
     "FeedbackIn",
     "FeedbackOut",
+    "FieldError",
     "ModelOut",
     "OpdScore",
     "ReloadIn",
@@ -189,6 +191,20 @@ class ModelOut(BaseModel):
     review_threshold: float
     trained_at: str
     source: str
+
+
+class FieldError(BaseModel):
+    field: str = Field(description='Where the problem is, e.g. "items[3].text" or "body".')
+    message: str
+
+
+class ErrorOut(BaseModel):
+    """Every error answer (see :mod:`serving.errors`): a code and a message a person can act on."""
+
+    error: str = Field(description="Machine-readable code, e.g. invalid_input, unauthorized, model_unavailable.")
+    detail: str = Field(description="What went wrong and what to do about it.")
+    errors: list[FieldError] | None = Field(default=None, description="Request validation: one entry per problem.")
+    serving_version: str | None = Field(default=None, description="A failed reload: the version still serving.")
 
 
 class ReloadOut(BaseModel):

@@ -36,6 +36,7 @@ def make_settings(**overrides: Any) -> Settings:
         "max_body_bytes": 2_000_000,
         "cors_origins": [],
         "admin_session_hours": 12.0,
+        "admin_login_max_failures": 10,
     }
     values.update(overrides)
     return Settings(**values)

@@ -48,6 +48,27 @@ def test_a_wrong_key_does_not_log_in(client: TestClient) -> None:
     assert SESSION_COOKIE not in response.cookies
 
 
+def test_repeated_failed_logins_make_the_address_wait(make_client: MakeClient) -> None:
+    with make_client(admin_login_max_failures=3) as client:
+        failed = [client.post("/admin/login", data={"key": f"tebakan-{n}"}, headers=SAME_SITE) for n in range(3)]
+        throttled = client.post("/admin/login", data={"key": API_KEY}, headers=SAME_SITE, follow_redirects=False)
+    assert [r.status_code for r in failed] == [401, 401, 401]
+    assert throttled.status_code == 429
+    assert "Terlalu banyak percobaan gagal" in throttled.text
+    assert int(throttled.headers["retry-after"]) > 0
+    assert SESSION_COOKIE not in throttled.cookies
+
+
+def test_a_successful_login_clears_the_failures(make_client: MakeClient) -> None:
+    with make_client(admin_login_max_failures=3) as client:
+        for n in range(2):
+            client.post("/admin/login", data={"key": f"tebakan-{n}"}, headers=SAME_SITE)
+        ok = client.post("/admin/login", data={"key": API_KEY}, headers=SAME_SITE, follow_redirects=False)
+        again = [client.post("/admin/login", data={"key": f"lagi-{n}"}, headers=SAME_SITE) for n in range(2)]
+    assert ok.status_code == 303
+    assert [r.status_code for r in again] == [401, 401]
+
+
 def test_without_configured_keys_the_login_page_says_so(make_client: MakeClient) -> None:
     with make_client(api_keys=[]) as client:
         response = client.get("/admin")

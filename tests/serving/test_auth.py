@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from serving.auth import check_key, make_session, matches_any, session_is_valid
+from serving.auth import LoginThrottle, check_key, make_session, matches_any, session_is_valid
 from serving.errors import UnauthorizedError
 
 KEYS = ["kunci-pertama-123", "kunci-kedua-456"]
@@ -49,3 +49,22 @@ def test_malformed_or_forged_sessions_are_invalid(token: str | None) -> None:
 def test_a_session_from_a_changed_timestamp_is_invalid() -> None:
     issued, _, signature = make_session(KEYS[0], now=1_000_000).partition(".")
     assert not session_is_valid(f"{int(issued) + 50}.{signature}", KEYS, max_age_seconds=3600, now=1_000_100)
+
+
+def test_login_throttle_counts_failures_per_address_within_the_window() -> None:
+    throttle = LoginThrottle(max_failures=3, window_seconds=60)
+    for second in (0, 10, 20):
+        assert throttle.retry_after("10.0.0.1", now=second) == 0
+        throttle.failed("10.0.0.1", now=second)
+    assert throttle.retry_after("10.0.0.1", now=30) == 30  # until the failure at 0 is 60 s old
+    assert throttle.retry_after("10.0.0.2", now=30) == 0  # other addresses are not affected
+    assert throttle.retry_after("10.0.0.1", now=60) == 0
+    throttle.succeeded("10.0.0.1")
+    assert throttle.retry_after("10.0.0.1", now=61) == 0
+
+
+def test_login_throttle_can_be_turned_off() -> None:
+    throttle = LoginThrottle(max_failures=0)
+    for second in range(100):
+        throttle.failed("10.0.0.1", now=second)
+    assert throttle.retry_after("10.0.0.1", now=100) == 0

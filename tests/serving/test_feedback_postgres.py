@@ -87,3 +87,15 @@ def test_the_api_stores_feedback_in_postgres(postgres_url: str, make_client: Mak
         export = client.get("/v1/feedback/export", headers=AUTH)
     assert stored.status_code == 201
     assert export.text == "id,teks,opd,urgensi\nPG1,banjir,BPBD,\n"
+
+
+def test_postgres_store_keeps_a_text_with_nul_characters(postgres_url: str) -> None:
+    """PostgreSQL refuses NUL in text (psycopg2 raises ValueError, which was a 500); the store drops them."""
+    store = FeedbackStore(postgres_url)
+    try:
+        stored = store.add(text="air mati\x00 NIK 3578\x00016502930004", opd="PDAM\x00", complaint_id="n\x00ul")
+        [row] = store.rows()
+    finally:
+        store.close()
+    assert stored.complaint_id == "nul"
+    assert (row.text, row.opd, row.complaint_id) == ("air mati NIK [NIK]", "PDAM", "nul")

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
-from models.artifact import MODEL_FILE, load_metadata
+from models.artifact import META_FILE, MODEL_FILE, load_metadata, sha256_file
 from tests.serving.conftest import AUTH, MakeClient
 
 PDAM_COMPLAINT = "Air PDAM di rumah kami tidak mengalir sudah tiga hari, tagihan tetap datang"
@@ -61,6 +63,74 @@ def test_reload_of_a_tampered_model_keeps_the_old_one_serving(make_client: MakeC
     assert routed.status_code == 200
     assert routed.json()["model_version"] == version
     assert ready.status_code == 200
+
+
+def _rehash(model_dir: Path) -> None:
+    """Make model.json vouch for whatever model.joblib now holds (a forger's or a careless copy's work)."""
+    meta = json.loads((model_dir / META_FILE).read_text(encoding="utf-8"))
+    meta["model_sha256"] = sha256_file(model_dir / MODEL_FILE)
+    (model_dir / META_FILE).write_text(json.dumps(meta), encoding="utf-8")
+
+
+def _set_meta(model_dir: Path, **values: object) -> None:
+    meta = json.loads((model_dir / META_FILE).read_text(encoding="utf-8"))
+    meta.update(values)
+    (model_dir / META_FILE).write_text(json.dumps(meta), encoding="utf-8")
+
+
+def _truncate(model_dir: Path) -> None:
+    raw = (model_dir / MODEL_FILE).read_bytes()
+    (model_dir / MODEL_FILE).write_bytes(raw[: len(raw) // 2])
+    _rehash(model_dir)
+
+
+def _garbage(model_dir: Path) -> None:
+    (model_dir / MODEL_FILE).write_bytes(b"\x00bukan model\x00" * 200)
+    _rehash(model_dir)
+
+
+DAMAGE: dict[str, tuple[Callable[[Path], object], str]] = {
+    "truncated pickle, checksum redone": (_truncate, "cannot load model from"),
+    "garbage pickle, checksum redone": (_garbage, "its files are damaged"),
+    "checksum of the wrong type": (lambda d: _set_meta(d, model_sha256=5), "its files are damaged"),
+    "versions of the wrong type": (lambda d: _set_meta(d, versions=[1]), "its files are damaged"),
+    "model.json not an object": (lambda d: (d / META_FILE).write_text("[1, 2]"), "is not valid model metadata"),
+    "model.json not UTF-8": (lambda d: (d / META_FILE).write_bytes(b"\xff\xfe{"), "is not valid model metadata"),
+    "older artifact format": (lambda d: _set_meta(d, format_version=1), "has artifact format 1"),
+    "other library versions": (lambda d: _set_meta(d, versions={"numpy": "0.0.1"}), "other library versions"),
+    "model.joblib missing": (lambda d: (d / MODEL_FILE).unlink(), "no model.joblib in model directory"),
+}
+
+
+@pytest.mark.parametrize("damage", DAMAGE, ids=list(DAMAGE))
+def test_reload_of_a_damaged_model_keeps_the_old_one_serving(
+    make_client: MakeClient, model_copy: Path, damage: str
+) -> None:
+    spoil, message = DAMAGE[damage]
+    version = load_metadata(model_copy).version
+    with make_client(model_dir=model_copy) as client:
+        spoil(model_copy)
+        response = client.post("/v1/admin/reload", headers=AUTH)
+        routed = client.post("/v1/route", json={"text": PDAM_COMPLAINT})
+    assert response.status_code == 422, response.text
+    assert response.json()["error"] == "model_load_failed"
+    assert message in response.json()["detail"]
+    assert response.json()["serving_version"] == version
+    assert routed.status_code == 200
+    assert routed.json()["model_version"] == version
+
+
+@pytest.mark.parametrize("damage", ["garbage pickle, checksum redone", "checksum of the wrong type"])
+def test_an_app_started_on_a_damaged_model_answers_503_not_500(
+    make_client: MakeClient, model_copy: Path, damage: str
+) -> None:
+    DAMAGE[damage][0](model_copy)
+    with make_client(model_dir=model_copy) as client:
+        ready = client.get("/readyz")
+        routed = client.post("/v1/route", json={"text": PDAM_COMPLAINT})
+        health = client.get("/healthz")
+    assert (ready.status_code, routed.status_code, health.status_code) == (503, 503, 200)
+    assert "its files are damaged" in routed.json()["detail"]
 
 
 def test_reload_refuses_a_model_that_loads_but_cannot_route(
