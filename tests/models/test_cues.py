@@ -8,16 +8,15 @@ import pytest
 from models.cues import cue_matrix, find_cues, load_cues
 from models.text import analyse
 
-
 FIRING = [
-        ("Pohon besar di depan SD sudah miring ke kabel listrik", "pohon_bahaya"),
-        ("Banjir masuk rumah warga setinggi lutut", "banjir_permukiman"),
-        ("ada kebakaran di gudang dekat kampung", "kebakaran"),
-        ("kabel listrik putus menjuntai ke jalan", "kabel_bahaya"),
-        ("tetangga kami KDRT tiap malam, anaknya dipukul", "kekerasan"),
-        ("traffic light di perempatan mati total", "lampu_lalin_mati"),
-        ("anak saya hilang sejak kemarin sore", "orang_hilang"),
-        ("air gak ngalir 4 hari satu RT", "air_mati_massal"),
+    ("Pohon besar di depan SD sudah miring ke kabel listrik", "pohon_bahaya"),
+    ("Banjir masuk rumah warga setinggi lutut", "banjir_permukiman"),
+    ("ada kebakaran di gudang dekat kampung", "kebakaran"),
+    ("kabel listrik putus menjuntai ke jalan", "kabel_bahaya"),
+    ("tetangga kami KDRT tiap malam, anaknya dipukul", "kekerasan"),
+    ("traffic light di perempatan mati total", "lampu_lalin_mati"),
+    ("anak saya hilang sejak kemarin sore", "orang_hilang"),
+    ("air gak ngalir 4 hari satu RT", "air_mati_massal"),
 ]
 NOT_FIRING = [
     "mohon pohon di depan rumah dirantingi karena sudah rimbun",
