@@ -131,37 +131,41 @@ class TokenTfidf(TransformerMixin, BaseEstimator):
 
     # -- transforming ----------------------------------------------------------------------------
 
-    def _indices(self, key: str | tuple[str, str]) -> np.ndarray:
-        """Vocabulary indices of the n-grams of one token (char_wb), stem or stem pair (word)."""
+    def _compute(self, key: str | tuple[str, str]) -> np.ndarray:
+        """Vocabulary indices of the n-grams of one token (char_wb), stem or stem pair (word), cached."""
+        if isinstance(key, tuple):
+            grams = [f"{key[0]} {key[1]}"]
+        elif self.analyzer == "char_wb":
+            grams = char_wb_ngrams(key, *self.ngram_range)
+        else:
+            grams = [key]
+        vocabulary = self.vocabulary_
+        found = np.fromiter((vocabulary[g] for g in grams if g in vocabulary), dtype=np.int32)
         cache = self.__dict__.setdefault("_cache", {})
-        found = cache.get(key)
-        if found is None:
-            if isinstance(key, tuple):
-                grams = [f"{key[0]} {key[1]}"]
-            elif self.analyzer == "char_wb":
-                grams = char_wb_ngrams(key, *self.ngram_range)
-            else:
-                grams = [key]
-            vocabulary = self.vocabulary_
-            found = np.fromiter((vocabulary[g] for g in grams if g in vocabulary), dtype=np.int32)
-            if len(cache) >= _CACHE_LIMIT:
-                cache.clear()
-            cache[key] = found
+        if len(cache) >= _CACHE_LIMIT:
+            cache.clear()
+        cache[key] = found
         return found
 
-    def _doc_indices(self, doc: AnalysedText) -> np.ndarray:
+    def _doc_indices(self, doc: AnalysedText, cache: dict[Any, np.ndarray]) -> np.ndarray:
         low, high = self.ngram_range
         units = self._units(doc)
-        parts = [self._indices(unit) for unit in units] if self.analyzer == "char_wb" or low == 1 else []
+        compute = self._compute
+        # two dict operations per token, no method call unless the token is new
+        if self.analyzer == "char_wb" or low == 1:
+            parts = [cache[u] if u in cache else compute(u) for u in units]
+        else:
+            parts = []
         if self.analyzer == "word" and high >= 2:
-            parts.extend(self._indices(pair) for pair in itertools.pairwise(units))
+            parts += [cache[p] if p in cache else compute(p) for p in itertools.pairwise(units)]
         if not parts:
             return _EMPTY
         return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
     def transform(self, X: Iterable[AnalysedText]) -> sp.csr_matrix:
         check_is_fitted(self)
-        per_doc = [self._doc_indices(doc) for doc in X]
+        cache = self.__dict__.setdefault("_cache", {})
+        per_doc = [self._doc_indices(doc, cache) for doc in X]
         lengths = np.fromiter((len(p) for p in per_doc), dtype=np.int64, count=len(per_doc))
         columns = np.concatenate(per_doc) if per_doc else _EMPTY
         rows = np.repeat(np.arange(len(per_doc), dtype=np.int32), lengths)

@@ -52,8 +52,12 @@ def test_trigger_prefilter_never_hides_a_match(samples_csv: Path) -> None:
     fired = 0
     for text in texts:
         expanded = analyse(text).expanded
+        unguarded_names = set()
         for cue in load_cues():
             unguarded = cue.pattern.search(expanded) is not None
             assert (cue.search(expanded) is not None) == unguarded, (cue.name, text[:40])
             fired += unguarded
+            if unguarded:
+                unguarded_names.add(cue.name)
+        assert {name for name, _ in find_cues(expanded)} == unguarded_names, text[:40]
     assert fired > 50
