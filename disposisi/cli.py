@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import json
 import logging
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
 
+from disposisi.cmd_classify import classify
+from disposisi.cmd_serve import serve
 from models.logs import configure_logging
 
 app = typer.Typer(
@@ -74,7 +75,8 @@ def train(
     text_column: Annotated[str, typer.Option(help="Column with the complaint text.")] = "teks",
     opd_column: Annotated[str, typer.Option(help="Column with the OPD that handled it.")] = "opd",
     urgency_column: Annotated[
-        str | None, typer.Option(help="Urgency column (tinggi/sedang/rendah, may be empty); default: urgensi if present.")
+        str | None,
+        typer.Option(help="Urgency column (tinggi/sedang/rendah, may be empty); default: urgensi if present."),
     ] = None,
     urgency_labels: Annotated[
         list[Path] | None,
@@ -159,9 +161,13 @@ def evaluate(
     _emit(scalars, False)
 
 
+app.command()(classify)
+app.command()(serve)
+
+
 def main() -> None:
     app()
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -1,0 +1,198 @@
+"""Batch throughput and peak memory of ``disposisi classify`` beside a plain scikit-learn reference pipeline.
+
+Not a test: run it by hand on the 2-core dev machine, where the real corpus sits beside the checkout::
+
+    python benchmarks/batch_throughput.py --model-dir var/model-surabaya   # or without: trains one first
+
+In one run it
+1. builds CSV inputs in a temporary folder from the texts of ../shared/data/surabaya/{train,dev}.csv,
+   sampled with replacement (never written into the repository);
+2. times ``disposisi classify`` file in to file out (both heads) with ``--jobs 1`` and ``--jobs 2``;
+3. times the reference, as a user would write it: ``TfidfVectorizer()`` + ``LinearSVC()`` fitted on
+   ``StemmerFactory().create_stemmer().stem(text)`` of the training texts; predict only (stemming
+   included), in memory, one process, on the same rows;
+4. reads the peak RSS of the classify process tree (``RUSAGE_CHILDREN`` of a fresh wrapper process) at
+   the small and the large size;
+and writes the numbers to ``BENCHMARKS.md`` under ``## Batch throughput`` (other sections are kept).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO.parent / "shared" / "data" / "surabaya"
+SECTION = "## Batch throughput"
+
+# Runs a command and prints the peak RSS (KiB) of it and its descendants: a fresh process per run,
+# because RUSAGE_CHILDREN is a high-water mark over all children ever waited for.
+_PEAK_RSS = (
+    "import resource, subprocess, sys\n"
+    "code = subprocess.run(sys.argv[1:]).returncode\n"
+    "print('PEAK_RSS_KIB', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr)\n"
+    "sys.exit(code)\n"
+)
+
+
+def corpus_texts() -> tuple[list[str], list[str], list[str]]:
+    train = pd.read_csv(CORPUS / "train.csv", usecols=["teks", "opd"], dtype=str).dropna()
+    dev = pd.read_csv(CORPUS / "dev.csv", usecols=["teks"], dtype=str).dropna()
+    return train["teks"].tolist(), train["opd"].tolist(), train["teks"].tolist() + dev["teks"].tolist()
+
+
+def build_input(texts: list[str], rows: int, path: Path, seed: int = 0) -> Path:
+    """``rows`` texts sampled with replacement, written in slices (memory stays small at 1M rows)."""
+    rng = np.random.default_rng(seed)
+    pool = np.asarray(texts, dtype=object)
+    step = 100_000
+    for start in range(0, rows, step):
+        n = min(step, rows - start)
+        frame = pd.DataFrame({"id": np.arange(start, start + n), "teks": pool[rng.integers(0, len(pool), n)]})
+        frame.to_csv(path, mode="w" if start == 0 else "a", header=start == 0, index=False)
+    return path
+
+
+def run_classify(source: Path, model_dir: Path, output: Path, jobs: int, chunk_size: int) -> dict[str, float]:
+    command = [sys.executable, "-m", "disposisi", "classify", str(source), "--model-dir", str(model_dir)]
+    command += ["--output", str(output), "--jobs", str(jobs), "--chunk-size", str(chunk_size), "--quiet", "--json"]
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", _PEAK_RSS, *command], capture_output=True, text=True, check=False)
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
+        raise SystemExit(f"classify failed ({done.returncode}): {errors or done.stderr[-500:]}")
+    peak = re.search(r"PEAK_RSS_KIB (\d+)", done.stderr)
+    summary = json.loads(done.stdout)
+    return {
+        "rows": summary["rows"],
+        "seconds": seconds,
+        "rows_per_second": summary["rows"] / seconds,
+        "peak_rss_mib": int(peak.group(1)) / 1024 if peak else float("nan"),
+    }
+
+
+def reference(train_texts: list[str], train_labels: list[str], source: Path) -> dict[str, float]:
+    from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.svm import LinearSVC
+
+    stemmer = StemmerFactory().create_stemmer()
+    vectorizer = TfidfVectorizer()
+    model = LinearSVC()
+    started = time.perf_counter()
+    model.fit(vectorizer.fit_transform([stemmer.stem(t) for t in train_texts]), train_labels)
+    fit_seconds = time.perf_counter() - started
+    texts = pd.read_csv(source, usecols=["teks"], dtype=str)["teks"].fillna("").tolist()
+    started = time.perf_counter()
+    model.predict(vectorizer.transform([stemmer.stem(t) for t in texts]))
+    seconds = time.perf_counter() - started
+    return {"rows": len(texts), "seconds": seconds, "rows_per_second": len(texts) / seconds, "fit_seconds": fit_seconds}
+
+
+def train_model(folder: Path) -> Path:
+    model_dir = folder / "model"
+    command = [sys.executable, "-m", "disposisi", "train", str(CORPUS / "train.csv"), "--model-dir", str(model_dir)]
+    command += ["--urgency-labels", str(CORPUS / "urgensi_train.csv"), "--no-tracking", "--json"]
+    subprocess.run(command, check=True, capture_output=True)
+    return model_dir
+
+
+def write_section(body: str, path: Path) -> None:
+    """Replace (or append) the ``## Batch throughput`` section of BENCHMARKS.md, keeping the others."""
+    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
+    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
+    section = f"{SECTION}\n\n{body.strip()}\n\n"
+    text = pattern.sub(lambda _: section, text) if pattern.search(text) else text.rstrip() + "\n\n" + section
+    path.write_text(text.rstrip() + "\n", encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model-dir", type=Path, help="Trained model directory (default: train one on train.csv).")
+    parser.add_argument("--rows", type=int, default=100_000, help="Rows of the throughput runs.")
+    parser.add_argument("--large-rows", type=int, default=1_000_000, help="Rows of the large memory run (0: skip).")
+    parser.add_argument("--large-jobs", type=int, default=2, help="--jobs of the memory runs at both sizes.")
+    parser.add_argument("--chunk-size", type=int, default=2_000)
+    parser.add_argument("--output", type=Path, default=REPO / "BENCHMARKS.md")
+    args = parser.parse_args()
+    if not CORPUS.is_dir():
+        raise SystemExit(f"the real corpus {CORPUS} is not here; this benchmark needs it")
+
+    load_start = os.getloadavg()[0]
+    train_texts, train_labels, all_texts = corpus_texts()
+    with tempfile.TemporaryDirectory(prefix="disposisi-bench-") as tmp:
+        folder = Path(tmp)
+        model_dir = args.model_dir or train_model(folder)
+        small = build_input(all_texts, args.rows, folder / "small.csv")
+        results: dict[str, dict[str, float]] = {}
+        for jobs in (1, 2):
+            results[f"jobs{jobs}"] = run_classify(small, model_dir, folder / f"out{jobs}.csv", jobs, args.chunk_size)
+            print(f"classify --jobs {jobs}: {results[f'jobs{jobs}']}", file=sys.stderr)
+        results["reference"] = reference(train_texts, train_labels, small)
+        print(f"reference: {results['reference']}", file=sys.stderr)
+        memory_small = results[f"jobs{args.large_jobs}"] if args.large_jobs in (1, 2) else None
+        if memory_small is None:
+            memory_small = run_classify(small, model_dir, folder / "outm.csv", args.large_jobs, args.chunk_size)
+        memory_large = None
+        if args.large_rows:
+            small.unlink()
+            large = build_input(all_texts, args.large_rows, folder / "large.csv", seed=1)
+            memory_large = run_classify(large, model_dir, folder / "outl.csv", args.large_jobs, args.chunk_size)
+            print(f"large: {memory_large}", file=sys.stderr)
+
+    ref = results["reference"]["rows_per_second"]
+    lines = [
+        f"Machine: {platform.machine()}, {os.cpu_count()} cores (shared), Python {platform.python_version()}; "
+        f"{args.rows:,} rows sampled with replacement from the texts of surabaya train+dev; "
+        f"chunk size {args.chunk_size}. Load average (other work on the machine) {load_start:.1f} at the start, "
+        f"{os.getloadavg()[0]:.1f} at the end: throughput moves with it.",
+        "",
+        "Command:",
+        "",
+        "```",
+        "python benchmarks/batch_throughput.py" + (f" --model-dir {args.model_dir}" if args.model_dir else ""),
+        "```",
+        "",
+        "| run | rows | seconds | rows/s | ratio to reference | peak RSS (MiB) |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for name, label in (
+        ("jobs1", "`disposisi classify --jobs 1` (CSV in, CSV out, both heads)"),
+        ("jobs2", "`disposisi classify --jobs 2`"),
+        ("reference", "reference: TfidfVectorizer + LinearSVC on Sastrawi stems, predict only"),
+    ):
+        r = results[name]
+        peak = f"{r['peak_rss_mib']:.0f}" if "peak_rss_mib" in r else "-"
+        lines.append(
+            f"| {label} | {int(r['rows']):,} | {r['seconds']:.1f} | {r['rows_per_second']:.0f} | "
+            f"{r['rows_per_second'] / ref:.2f} | {peak} |"
+        )
+    if memory_large is not None:
+        ratio = memory_large["peak_rss_mib"] / memory_small["peak_rss_mib"]
+        lines += [
+            "",
+            f"Peak memory with `--jobs {args.large_jobs}`: {memory_small['peak_rss_mib']:.0f} MiB at "
+            f"{int(memory_small['rows']):,} rows, {memory_large['peak_rss_mib']:.0f} MiB at "
+            f"{int(memory_large['rows']):,} rows ({memory_large['rows_per_second']:.0f} rows/s): "
+            f"ratio {ratio:.2f} (target <= 1.2).",
+        ]
+    best = max(results["jobs1"]["rows_per_second"], results["jobs2"]["rows_per_second"]) / ref
+    lines += ["", f"Throughput ratio ours/reference (best of --jobs 1/2): {best:.2f} (target >= 1.0)."]
+    write_section("\n".join(lines), args.output)
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

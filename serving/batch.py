@@ -1,0 +1,323 @@
+"""Batch classification: a file of complaints in, the same rows with routing suggestions out.
+
+:func:`classify_file` is what ``disposisi classify`` runs. It streams the input in chunks, routes each
+chunk (in this process, in a pool of ``jobs`` worker processes, or on a Dask cluster, see
+:mod:`serving.batch_dask`), writes the chunks in input order to a temporary file beside the output and
+renames it into place only when every row is written. An error, Ctrl-C or SIGTERM removes the
+temporary file, so a file at the output path is always complete.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import signal
+import tempfile
+import threading
+import time
+from collections import deque
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+from typing import Any, Protocol
+
+import pandas as pd
+from tqdm import tqdm
+
+from models.artifact import load_model
+from models.router import ComplaintRouter
+from serving.batch_io import BatchError, Chunk, ChunkWriter, InputFile, detect_format, open_input, open_writer
+from serving.batch_rows import OUTPUT_COLUMNS, RowOptions, add_columns, check_texts, route_texts
+from serving.batch_summary import BatchSummary
+
+__all__ = ["ENGINES", "BatchError", "BatchOptions", "classify_file", "require_text_column"]
+
+logger = logging.getLogger(__name__)
+
+ENGINES = ("local", "dask")
+DEFAULT_CHUNK_SIZE = 2_000
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    """Everything about a batch run besides the files and the model.
+
+    ``jobs`` is the number of worker processes (local engine) or of Dask workers in the LocalCluster
+    started when no ``scheduler`` address is given. ``partition_bytes`` is the size of the byte ranges
+    that CSV and JSONL files are cut into for the Dask engine.
+    """
+
+    text_column: str = "teks"
+    id_column: str | None = "id"
+    jobs: int = 1
+    chunk_size: int = DEFAULT_CHUNK_SIZE
+    max_chars: int = 20_000
+    encoding: str = "utf-8"
+    engine: str = "local"
+    scheduler: str | None = None
+    partition_bytes: int = 16 * 2**20
+    progress: bool = True
+
+    def __post_init__(self) -> None:
+        if self.jobs < 1:
+            raise ValueError(f"jobs must be at least 1, got {self.jobs}")
+        if self.chunk_size < 1:
+            raise ValueError(f"chunk_size must be at least 1, got {self.chunk_size}")
+        if self.partition_bytes < 1:
+            raise ValueError(f"partition_bytes must be at least 1, got {self.partition_bytes}")
+        if self.engine not in ENGINES:
+            raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {self.engine!r}")
+        if self.scheduler and self.engine != "dask":
+            raise ValueError("scheduler is only used with engine 'dask'")
+        RowOptions(self.text_column, self.max_chars)  # validates max_chars
+
+    @property
+    def rows(self) -> RowOptions:
+        return RowOptions(self.text_column, self.max_chars)
+
+
+class Source(Protocol):
+    """Output chunks in input order, plus a guess of the total row count for the progress bar."""
+
+    def frames(self) -> Iterator[pd.DataFrame]: ...
+
+    def estimated_rows(self, rows_done: int) -> int | None: ...
+
+
+def require_text_column(columns: Sequence[Any], text_column: str, where: str) -> None:
+    if text_column not in columns:
+        present = ", ".join(str(c) for c in columns) or "(none)"
+        raise BatchError(f'text column "{text_column}" not in {where} columns: {present}')
+
+
+# -- local engine ----------------------------------------------------------------------------------
+
+_WORKER_ROUTER: ComplaintRouter | None = None
+
+
+def _init_worker(model_dir: str) -> None:
+    """Pool initializer: each worker process loads the model once."""
+    global _WORKER_ROUTER
+    _WORKER_ROUTER, _ = load_model(model_dir)
+
+
+def _route_in_worker(texts: list[str]) -> dict[str, list[Any]]:
+    assert _WORKER_ROUTER is not None, "worker started without _init_worker"
+    return route_texts(_WORKER_ROUTER, texts)
+
+
+class LocalSource:
+    """One file, routed in this process (``jobs=1``) or by a pool of worker processes."""
+
+    def __init__(self, source: InputFile, options: BatchOptions, model_dir: Path, router: ComplaintRouter | None):
+        self.source = source
+        self.options = options
+        self.model_dir = model_dir
+        self.router = router
+
+    def estimated_rows(self, rows_done: int) -> int | None:
+        return self.source.estimated_rows(rows_done)
+
+    def _checked(self) -> Iterator[tuple[Chunk, list[str], list[str]]]:
+        """Chunks with their errors and routable texts; the first chunk must have the text column."""
+        for index, chunk in enumerate(self.source.chunks()):
+            if index == 0:
+                require_text_column(list(chunk.frame.columns), self.options.text_column, str(self.source.path))
+            texts, errors = check_texts(chunk.frame, self.options.rows, chunk.read_errors)
+            routable = [t for t, e in zip(texts, errors, strict=True) if not e]
+            yield chunk, errors, routable
+
+    def frames(self) -> Iterator[pd.DataFrame]:
+        if self.options.jobs == 1:
+            assert self.router is not None
+            for chunk, errors, routable in self._checked():
+                yield add_columns(chunk.frame, errors, route_texts(self.router, routable))
+            return
+        yield from self._pool_frames()
+
+    def _pool_frames(self) -> Iterator[pd.DataFrame]:
+        jobs = self.options.jobs
+        pool = ProcessPoolExecutor(
+            max_workers=jobs,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_init_worker,
+            initargs=(str(self.model_dir),),
+        )
+        pending: deque[tuple[pd.DataFrame, list[str], Future[dict[str, list[Any]]]]] = deque()
+        try:
+            for chunk, errors, routable in self._checked():
+                pending.append((chunk.frame, errors, pool.submit(_route_in_worker, routable)))
+                while len(pending) > 2 * jobs:  # bounded: memory stays flat, results come in order
+                    frame, errs, future = pending.popleft()
+                    yield add_columns(frame, errs, future.result())
+            while pending:
+                frame, errs, future = pending.popleft()
+                yield add_columns(frame, errs, future.result())
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
+
+
+# -- running a job ---------------------------------------------------------------------------------
+
+
+@contextmanager
+def _sigterm_as_exit() -> Iterator[None]:
+    """SIGTERM raises SystemExit (exit code 143) so the temporary output is cleaned up as on Ctrl-C."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        del frame
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _check_paths(input_path: str, output: Path, report: Path | None, engine: str) -> str:
+    out_format = detect_format(output, "output")
+    if engine == "local":
+        detect_format(input_path)
+        if Path(input_path).resolve() == output.resolve():
+            raise BatchError(f"output {output} is the input file: write the results to another path")
+    for target, role in ((output, "output"), (report, "report")):
+        if target is None:
+            continue
+        folder = target.parent
+        if not folder.is_dir():
+            raise BatchError(f"{role} directory {folder} does not exist")
+        if not os.access(folder, os.W_OK):
+            raise BatchError(f"{role} directory {folder} is not writable")
+    if report is not None and report.suffix.lower() not in (".html", ".htm"):
+        raise BatchError(f"report {report}: the report is HTML, give it a .html name")
+    return out_format
+
+
+def _write_rows(source: Source, writer: ChunkWriter, summary: BatchSummary, show_progress: bool) -> None:
+    with tqdm(total=None, unit=" rows", disable=not show_progress, dynamic_ncols=True, smoothing=0.1) as bar:
+        wrote_any = False
+        for frame in source.frames():
+            if wrote_any and len(frame) == 0:
+                continue
+            writer.write(frame)
+            wrote_any = True
+            summary.add(frame)
+            estimate = source.estimated_rows(summary.rows)
+            if estimate is not None and estimate != bar.total:
+                bar.total = estimate
+            bar.update(len(frame))
+        if not wrote_any:  # an empty JSONL file: no columns known, write the output columns only
+            writer.write(pd.DataFrame({name: pd.Series([], dtype=object) for name in OUTPUT_COLUMNS}))
+
+
+def _make_source(
+    input_path: str, options: BatchOptions, model_dir: Path, router: ComplaintRouter
+) -> tuple[Source, str]:
+    if options.engine == "dask":
+        from serving.batch_dask import DaskSource
+
+        dask_source = DaskSource(input_path, router, options)
+        return dask_source, dask_source.description
+    source = open_input(input_path, chunk_size=options.chunk_size, encoding=options.encoding)
+    return LocalSource(source, options, model_dir, router if options.jobs == 1 else None), "local"
+
+
+def classify_file(
+    input_path: str | os.PathLike[str],
+    output: str | os.PathLike[str],
+    model_dir: str | os.PathLike[str],
+    options: BatchOptions | None = None,
+    *,
+    report: str | os.PathLike[str] | None = None,
+) -> dict[str, Any]:
+    """Route every row of ``input_path`` (a glob of files with the Dask engine) into ``output``.
+
+    Returns the summary: rows, per-OPD and urgency counts, share needing review, errors, timing.
+    Raises :class:`BatchError` (bad input or output), :class:`models.artifact.ArtifactError` (bad
+    model directory) or :class:`OSError` (disk full, I/O failure) with a one-line message.
+    """
+    options = options or BatchOptions()
+    input_text = os.fspath(input_path)
+    output_path = Path(output)
+    report_path = Path(report) if report is not None else None
+    out_format = _check_paths(input_text, output_path, report_path, options.engine)
+    started = time.perf_counter()
+    router, meta = load_model(model_dir)
+    source, engine = _make_source(input_text, options, Path(model_dir), router)
+    del router  # the pool workers and the Dask workers hold their own copy
+    summary = BatchSummary(id_column=options.id_column)
+    show_progress = options.progress and _stderr_is_terminal()
+
+    try:
+        fd, tmp_name = tempfile.mkstemp(dir=output_path.parent, prefix=f".{output_path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise BatchError(f"cannot write to directory {output_path.parent}: {exc.strerror or exc}") from exc
+    os.close(fd)
+    tmp = Path(tmp_name)
+    writer: ChunkWriter | None = None
+    try:
+        with _sigterm_as_exit():
+            writer = open_writer(tmp, out_format)
+            _write_rows(source, writer, summary, show_progress)
+            writer.close()
+            os.replace(tmp, output_path)
+    except OSError as exc:  # disk full, output folder gone, I/O error
+        _discard(writer, tmp)
+        raise BatchError(f"cannot complete {output_path}: {exc.strerror or exc}") from exc
+    except BaseException:
+        _discard(writer, tmp)
+        raise
+
+    seconds = time.perf_counter() - started
+    result: dict[str, Any] = {
+        "input": input_text,
+        "output": str(output_path),
+        "format": out_format,
+        "model_version": meta.version,
+        "engine": engine,
+        "jobs": options.jobs,
+        **summary.as_dict(),
+        "seconds": round(seconds, 3),
+        "rows_per_second": round(summary.rows / seconds, 1) if seconds > 0 else 0.0,
+        "report": None,
+    }
+    if report_path is not None:
+        from serving.report import write_report
+
+        try:
+            write_report(result, report_path)
+        except OSError as exc:
+            raise BatchError(f"output {output_path} is complete, but the report failed: {exc}") from exc
+        result["report"] = str(report_path)
+    logger.debug("batch done: %d rows in %.1f s", summary.rows, seconds)
+    return result
+
+
+def _discard(writer: ChunkWriter | None, tmp: Path) -> None:
+    """Close and delete the partial output; an error here must not hide the one that got us here."""
+    if writer is not None:
+        try:
+            writer.close()
+        except (OSError, ValueError) as exc:
+            logger.debug("closing the partial output %s failed: %s", tmp, exc)
+    with suppress(FileNotFoundError):
+        tmp.unlink()
+
+
+def _stderr_is_terminal() -> bool:
+    import sys
+
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False

@@ -1,0 +1,164 @@
+"""What happens to the rows of one chunk: check each text, route the good ones, add the output columns.
+
+The three steps are separate functions so that the local engine can check and assemble in the main
+process while worker processes only route texts, and the Dask engine can run all three on a worker.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from models.router import ComplaintRouter
+
+__all__ = [
+    "ERROR_EMPTY",
+    "ERROR_MISSING",
+    "ERROR_UNDECODABLE",
+    "OUTPUT_COLUMNS",
+    "RowOptions",
+    "add_columns",
+    "check_texts",
+    "classify_chunk",
+    "route_texts",
+    "too_long_error",
+]
+
+OUTPUT_COLUMNS = (
+    "predicted_opd",
+    "opd_confidence",
+    "top3_opd",
+    "predicted_urgency",
+    "urgency_confidence",
+    "needs_review",
+    "error",
+)
+ERROR_EMPTY = "empty text"
+ERROR_MISSING = "missing text"
+ERROR_UNDECODABLE = "undecodable text"
+_DECIMALS = 4
+# Lone surrogates: bytes that were not text in the file's encoding (surrogateescape), or bad JSON escapes.
+# NUL means binary data.
+_NOT_TEXT_RE = re.compile("[\x00\ud800-\udfff]")
+
+
+def too_long_error(max_chars: int) -> str:
+    return f"too long (over {max_chars} characters)"
+
+
+@dataclass(frozen=True)
+class RowOptions:
+    """How rows are read: which column holds the text, and the longest text routed."""
+
+    text_column: str = "teks"
+    max_chars: int = 20_000
+
+    def __post_init__(self) -> None:
+        if self.max_chars < 1:
+            raise ValueError(f"max_chars must be at least 1, got {self.max_chars}")
+
+
+def _is_missing(value: Any) -> bool:
+    if value is None or value is pd.NA:
+        return True
+    return isinstance(value, float) and math.isnan(value)
+
+
+def _text_error(value: Any, max_chars: int) -> tuple[str, str]:
+    """``(text, "")`` for a routable value, ``("", reason)`` otherwise."""
+    if _is_missing(value):
+        return "", ERROR_MISSING
+    if isinstance(value, bytes):
+        try:
+            value = value.decode("utf-8")
+        except UnicodeDecodeError:
+            return "", ERROR_UNDECODABLE
+    text = value if isinstance(value, str) else str(value)
+    if len(text) > max_chars:
+        return "", too_long_error(max_chars)
+    if _NOT_TEXT_RE.search(text):
+        # Bytes that were not text in the file's encoding (kept as surrogates), or binary data.
+        return "", ERROR_UNDECODABLE
+    if not text.strip():
+        return "", ERROR_EMPTY
+    return text, ""
+
+
+def check_texts(
+    frame: pd.DataFrame, options: RowOptions, read_errors: Sequence[str] = ()
+) -> tuple[list[str], list[str]]:
+    """Texts to route and, per row, an error ("" when the row can be routed)."""
+    # A JSONL chunk where no record has the key has no such column: every text is missing.
+    column = options.text_column
+    values = frame[column].tolist() if column in frame.columns else [None] * len(frame)
+    texts: list[str] = []
+    errors: list[str] = []
+    for i, value in enumerate(values):
+        if read_errors and read_errors[i]:
+            text, error = "", read_errors[i]
+        else:
+            text, error = _text_error(value, options.max_chars)
+        texts.append(text)
+        errors.append(error)
+    return texts, errors
+
+
+def route_texts(router: ComplaintRouter, texts: Sequence[str]) -> dict[str, list[Any]]:
+    """The prediction columns for ``texts`` (all routable), from one vectorised ``suggest`` call."""
+    if not texts:
+        return {name: [] for name in OUTPUT_COLUMNS[:-1]}
+    suggestions = router.suggest(list(texts), explain=False)
+    return {
+        "predicted_opd": [s.opd[0][0] for s in suggestions],
+        "opd_confidence": [round(s.opd[0][1], _DECIMALS) for s in suggestions],
+        "top3_opd": [json.dumps([name for name, _ in s.opd[:3]], ensure_ascii=False) for s in suggestions],
+        "predicted_urgency": [s.urgency for s in suggestions],
+        "urgency_confidence": [
+            None if s.urgency_score is None else round(s.urgency_score, _DECIMALS) for s in suggestions
+        ],
+        "needs_review": [bool(s.needs_review) for s in suggestions],
+    }
+
+
+def add_columns(frame: pd.DataFrame, errors: Sequence[str], routed: dict[str, list[Any]]) -> pd.DataFrame:
+    """``frame`` with the output columns; rows with an error get no prediction and ``needs_review`` true.
+
+    Output columns already in the input (a re-run over an earlier output) are replaced.
+    """
+    n = len(frame)
+    ok = np.fromiter((not e for e in errors), dtype=bool, count=n)
+    out = frame.drop(columns=[c for c in OUTPUT_COLUMNS if c in frame.columns])
+    out = out.reset_index(drop=True)
+
+    def spread(values: list[Any], dtype: Any, fill: Any) -> np.ndarray:
+        column = np.full(n, fill, dtype=dtype)
+        if values:
+            column[ok] = values
+        return column
+
+    added = {
+        "predicted_opd": spread(routed["predicted_opd"], object, None),
+        "opd_confidence": spread(routed["opd_confidence"], float, np.nan),
+        "top3_opd": spread(routed["top3_opd"], object, None),
+        "predicted_urgency": spread(routed["predicted_urgency"], object, None),
+        "urgency_confidence": spread([np.nan if v is None else v for v in routed["urgency_confidence"]], float, np.nan),
+        "needs_review": spread(routed["needs_review"], bool, True),
+        "error": np.asarray(errors, dtype=object),
+    }
+    return pd.concat([out, pd.DataFrame(added)], axis=1)
+
+
+def classify_chunk(
+    frame: pd.DataFrame, router: ComplaintRouter, options: RowOptions, read_errors: Sequence[str] = ()
+) -> pd.DataFrame:
+    """All three steps on one chunk (what a Dask task runs)."""
+    texts, errors = check_texts(frame, options, read_errors)
+    routable = [t for t, e in zip(texts, errors, strict=True) if not e]
+    return add_columns(frame, errors, route_texts(router, routable))
