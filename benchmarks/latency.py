@@ -24,9 +24,7 @@ import argparse
 import os
 import platform
 import random
-import re
 import shlex
-import socket
 import subprocess
 import sys
 import tempfile
@@ -40,8 +38,11 @@ import pandas as pd
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO.parent / "shared" / "data" / "surabaya"
 SECTION = "## API latency"
-HOST = "127.0.0.1"
-BENCH_KEY = "latency-benchmark-key"
+if str(REPO) not in sys.path:  # run as a script: make the benchmarks package importable
+    sys.path.insert(0, str(REPO))
+
+from benchmarks.load import HOST, free_port, start_server, stop_server, wait_ready  # noqa: E402
+from benchmarks.report import write_section  # noqa: E402
 
 
 def sample_texts(path: Path, n: int, seed: int, max_chars: int) -> list[str]:
@@ -51,45 +52,12 @@ def sample_texts(path: Path, n: int, seed: int, max_chars: int) -> list[str]:
     return rng.sample(texts, min(n, len(texts)))
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
-
-
 def train_model(folder: Path) -> Path:
     model_dir = folder / "model"
     command = [sys.executable, "-m", "disposisi", "-q", "train", str(CORPUS / "train.csv"), "--model-dir"]
     command += [str(model_dir), "--urgency-labels", str(CORPUS / "urgensi_train.csv"), "--no-tracking"]
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
     return model_dir
-
-
-def start_server(model_dir: Path, folder: Path, port: int) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "DISPOSISI_API_KEYS": BENCH_KEY,
-        "DISPOSISI_FEEDBACK_URL": f"sqlite:///{folder / 'feedback.db'}",
-        "DISPOSISI_REQUIRE_KEY_FOR_ROUTING": "false",
-    }
-    command = [sys.executable, "-m", "disposisi", "-q", "serve", "--model-dir", str(model_dir)]
-    command += ["--host", HOST, "--port", str(port)]
-    log = open(folder / "server.log", "wb")  # noqa: SIM115 - the server process owns it until it ends
-    return subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
-
-
-def wait_ready(base: str, process: subprocess.Popen[bytes], timeout: float = 120.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"the server exited with {process.returncode}; see its log")
-        try:
-            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.3)
-    raise SystemExit(f"the server was not ready within {timeout:.0f} s")
 
 
 def time_both(
@@ -133,15 +101,6 @@ def summary(timings: list[float]) -> dict[str, float]:
     }
 
 
-def write_section(body: str, path: Path) -> None:
-    """Replace (or append) the ``## API latency`` section of BENCHMARKS.md, keeping the others."""
-    text = path.read_text(encoding="utf-8") if path.is_file() else "# Benchmarks\n\n"
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
-    section = f"{SECTION}\n\n{body.strip()}\n\n"
-    text = pattern.sub(lambda _: section, text) if pattern.search(text) else text.rstrip("\n") + "\n\n" + section
-    path.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model-dir", type=Path, help="Trained model directory (default: train one on train.csv).")
@@ -161,13 +120,12 @@ def main() -> None:
         model_dir = args.model_dir or train_model(folder)
         port = free_port()
         base = f"http://{HOST}:{port}"
-        server = start_server(model_dir, folder, port)
+        server = start_server(model_dir, folder, port, workers=1)
         try:
-            wait_ready(base, server)
+            wait_ready(base, server, workers=1, log=folder / "server.log")
             http, local, version = time_both(base, model_dir, warm + timed, len(warm), args.max_seconds)
         finally:
-            server.terminate()
-            server.wait(timeout=30)
+            stop_server(server)
 
     rows = {"HTTP `POST /v1/route`": summary(http), "in-process `router.suggest`": summary(local)}
     lengths = np.asarray([len(t) for t in timed])
@@ -199,7 +157,7 @@ def main() -> None:
     body = "\n".join(lines)
     print(body)
     if not args.no_write:
-        write_section(body, args.output)
+        write_section(args.output, SECTION, body)
         print(f"\nwrote the {SECTION!r} section of {args.output}")
 
 
