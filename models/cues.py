@@ -16,7 +16,7 @@ from importlib import resources
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["Cue", "cue_matrix", "find_cues", "load_cues"]
+__all__ = ["Cue", "candidate_cues", "cue_matrix", "find_cues", "load_cues"]
 
 _MAX_SNIPPET = 80
 
@@ -54,7 +54,7 @@ def load_cues() -> tuple[Cue, ...]:
 
 
 @lru_cache(maxsize=100_000)
-def _cues_of_token(token: str) -> frozenset[int]:
+def candidate_cues(token: str) -> frozenset[int]:
     """Cues with a trigger whose first word occurs in this token.
 
     A trigger found in the space-joined tokens has its first word inside one token, so the union
@@ -70,7 +70,7 @@ def _cues_of_token(token: str) -> frozenset[int]:
 
 def _candidates(expanded: str) -> list[int]:
     candidates: set[int] = set()
-    for cues in map(_cues_of_token, set(expanded.split())):
+    for cues in map(candidate_cues, set(expanded.split())):
         candidates |= cues
     return sorted(candidates)
 

@@ -173,6 +173,11 @@ class TokenTfidf(TransformerMixin, BaseEstimator):
             (np.ones(len(columns), dtype=np.float64), (rows, columns)),
             shape=(len(per_doc), len(self.vocabulary_)),
         )
+        return self.weigh(counts)
+
+    def weigh(self, counts: sp.csr_matrix) -> sp.csr_matrix:
+        """TF-IDF rows from a CSR matrix of n-gram counts (changed in place), as ``transform`` returns them."""
+        check_is_fitted(self)
         counts.sum_duplicates()
         if self.sublinear_tf:
             np.log(counts.data, out=counts.data)

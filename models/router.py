@@ -16,6 +16,7 @@ slang table and cue patterns come from module-level caches and are not part of i
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,10 +31,11 @@ from sklearn.svm import LinearSVC
 from sklearn.utils.validation import check_is_fitted
 
 from models.cues import cue_matrix, find_cues
+from models.encoder import ChunkEncoder, EncodedChunk
 from models.features import TokenTfidf
 from models.text import AnalysedText, analyse
 
-__all__ = ["URGENCY_LEVELS", "ComplaintRouter", "Suggestion", "as_texts"]
+__all__ = ["URGENCY_LEVELS", "ComplaintRouter", "Routing", "Suggestion", "as_texts"]
 
 URGENCY_LEVELS = ("tinggi", "sedang", "rendah")
 _N_EXPLAIN_TERMS = 6
@@ -57,6 +59,25 @@ class Suggestion:
     @property
     def top_score(self) -> float:
         return self.opd[0][1]
+
+
+@dataclass(frozen=True)
+class Routing:
+    """What the router says about many complaints, as arrays (the batch job's form of a suggestion).
+
+    ``top`` holds class indices into ``classes``, best first, with their probabilities in
+    ``top_scores``; ``urgency`` and ``urgency_scores`` are None for a model without an urgency head.
+    """
+
+    classes: np.ndarray
+    top: np.ndarray
+    top_scores: np.ndarray
+    urgency: np.ndarray | None
+    urgency_scores: np.ndarray | None
+    needs_review: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.top)
 
 
 def as_texts(X: Any) -> list[str]:
@@ -147,6 +168,9 @@ class ComplaintRouter(ClassifierMixin, BaseEstimator):
         analysed = [analyse(t) for t in texts]
         self.features_ = self._make_features()
         Z = self.features_.fit_transform(analysed)
+        # The training words' stems travel with the model: a fresh process (an API worker, a batch
+        # job) then stems only words it has not seen, instead of paying Sastrawi for every word again.
+        self.stem_table_ = {t: s for a in analysed for t, s in zip(a.tokens, a.stems, strict=True)}
         n_folds = max(2, min(self.calibration_cv, min_count))
         # ensemble=False: one SVM fitted on all rows, its scores calibrated on out-of-fold predictions.
         # Against one SVM per fold: a quarter of the size and a fifth of the prediction time; on
@@ -191,8 +215,10 @@ class ComplaintRouter(ClassifierMixin, BaseEstimator):
         )
 
     def _urgency_features(self, Z: sp.spmatrix, expanded: Iterable[str]) -> sp.csr_matrix:
-        cues = cue_matrix(expanded) * self.cue_weight
-        return sp.hstack([Z, cues], format="csr")
+        return self._urgency_block(Z, cue_matrix(expanded))
+
+    def _urgency_block(self, Z: sp.spmatrix, cues: sp.spmatrix) -> sp.csr_matrix:
+        return sp.hstack([Z, cues * self.cue_weight], format="csr")
 
     def _word_coefficients(self) -> np.ndarray:
         """SVM weight of each word feature per class (averaged over calibrated copies), for explanations."""
@@ -205,10 +231,29 @@ class ComplaintRouter(ClassifierMixin, BaseEstimator):
 
     # -- prediction ------------------------------------------------------------------------------
 
+    def _encode(self, texts: list[str]) -> EncodedChunk:
+        """Features and cue hits of raw texts, through the per-process :class:`ChunkEncoder`
+        (equal to ``features_.transform`` of ``analyse`` and ``cue_matrix``, and much faster)."""
+        lock = self.__dict__.get("_encoder_lock")
+        if lock is None:
+            lock = self.__dict__.setdefault("_encoder_lock", threading.Lock())
+        with lock:  # the encoder's token table is not safe to grow from two threads at once
+            encoder = self.__dict__.get("_encoder")
+            if encoder is None:
+                word, char = (step for _, step in self.features_.transformer_list)
+                encoder = ChunkEncoder(word, char, getattr(self, "stem_table_", None))
+                self.__dict__["_encoder"] = encoder
+            return encoder.encode(texts)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(super().__getstate__())
+        state.pop("_encoder", None)
+        state.pop("_encoder_lock", None)
+        return state
+
     def predict_proba(self, X: Any) -> np.ndarray:
         check_is_fitted(self)
-        analysed = [analyse(t) for t in as_texts(X)]
-        return self.opd_.predict_proba(self.features_.transform(analysed))
+        return self.opd_.predict_proba(self._encode(as_texts(X)).features)
 
     def predict(self, X: Any) -> np.ndarray:
         """Top OPD per text (what ``mlflow.pyfunc`` serves)."""
@@ -219,9 +264,8 @@ class ComplaintRouter(ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         if self.urgency_ is None:
             raise ValueError("this model has no urgency head: it was trained without urgency labels")
-        analysed = [analyse(t) for t in as_texts(X)]
-        Z = self.features_.transform(analysed)
-        return self.urgency_.predict_proba(self._urgency_features(Z, [a.expanded for a in analysed]))
+        encoded = self._encode(as_texts(X))
+        return self.urgency_.predict_proba(self._urgency_block(encoded.features, encoded.cues))
 
     def urgency_from_proba(self, P: np.ndarray) -> np.ndarray:
         """Levels from urgency probabilities, with the ``tinggi`` threshold applied."""
@@ -238,37 +282,51 @@ class ComplaintRouter(ClassifierMixin, BaseEstimator):
             )
         return best
 
-    def suggest(self, X: Any, *, explain: bool = True) -> list[Suggestion]:
-        """Top-k OPDs with scores, urgency with score, needs_review and, if asked, the reasons."""
+    def route(self, X: Any) -> Routing:
+        """Top-k OPDs, urgency and needs_review of many texts as arrays, without explanations."""
         check_is_fitted(self)
-        analysed = [analyse(t) for t in as_texts(X)]
-        if not analysed:
-            return []
-        Z = self.features_.transform(analysed)
-        P = self.opd_.predict_proba(Z)
+        texts = as_texts(X)
+        encoded = self._encode(texts)
+        Z = encoded.features
+        P = self.opd_.predict_proba(Z) if texts else np.zeros((0, len(self.classes_)))
         k = min(self.top_k, P.shape[1])
         top = np.argsort(-P, axis=1)[:, :k]
+        top_scores = np.take_along_axis(P, top, axis=1)
         levels: np.ndarray | None = None
         level_scores: np.ndarray | None = None
         if self.urgency_ is not None:
-            U = self.urgency_.predict_proba(self._urgency_features(Z, [a.expanded for a in analysed]))
-            levels = self.urgency_from_proba(U)
-            index = {c: i for i, c in enumerate(self.urgency_classes_)}
-            level_scores = U[np.arange(len(U)), [index[lv] for lv in levels]]
+            levels = np.asarray([], dtype=object)
+            level_scores = np.zeros(0)
+            if texts:
+                U = self.urgency_.predict_proba(self._urgency_block(Z, encoded.cues))
+                levels = self.urgency_from_proba(U)
+                index = {c: i for i, c in enumerate(self.urgency_classes_)}
+                level_scores = U[np.arange(len(U)), [index[lv] for lv in levels]]
+        needs_review = (top_scores[:, 0] < self.review_threshold_) | ~encoded.has_tokens
+        return Routing(self.classes_, top, top_scores, levels, level_scores, needs_review)
+
+    def suggest(self, X: Any, *, explain: bool = True) -> list[Suggestion]:
+        """Top-k OPDs with scores, urgency with score, needs_review and, if asked, the reasons."""
+        texts = as_texts(X)
+        routing = self.route(texts)
         suggestions = []
-        for i, a in enumerate(analysed):
-            opd = [(str(self.classes_[j]), float(P[i, j])) for j in top[i]]
+        for i in range(len(routing)):
+            opd = [
+                (str(self.classes_[j]), float(p)) for j, p in zip(routing.top[i], routing.top_scores[i], strict=True)
+            ]
             terms: list[str] = []
             cues: list[str] = []
             if explain:
-                terms = self._explain_opd(a, Z[i], int(top[i, 0]))
-                cues = [phrase for _, phrase in find_cues(a.expanded)]
+                analysed = analyse(texts[i])
+                row = self.features_.transform([analysed])
+                terms = self._explain_opd(analysed, row, int(routing.top[i, 0]))
+                cues = [phrase for _, phrase in find_cues(analysed.expanded)]
             suggestions.append(
                 Suggestion(
                     opd=opd,
-                    urgency=None if levels is None else str(levels[i]),
-                    urgency_score=None if level_scores is None else float(level_scores[i]),
-                    needs_review=bool(opd[0][1] < self.review_threshold_) or not a.tokens,
+                    urgency=None if routing.urgency is None else str(routing.urgency[i]),
+                    urgency_score=None if routing.urgency_scores is None else float(routing.urgency_scores[i]),
+                    needs_review=bool(routing.needs_review[i]),
                     opd_terms=terms,
                     urgency_cues=cues,
                 )

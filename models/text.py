@@ -28,7 +28,10 @@ __all__ = [
     "mask_personal_data",
     "normalise",
     "repair",
+    "standard_form",
+    "token_runs",
     "tokenize",
+    "words_of_run",
 ]
 
 # Placeholders as they appear in masked text (shown to people) and as tokens (seen by features).
@@ -48,6 +51,7 @@ _PHONE_RE = re.compile(
     r"|\(0\d{2,3}\)[ .-]?\d{3,4}[ .-]?\d{3,4}(?!\d)"
 )
 _URL_HINT_RE = re.compile(r"https?:|www\.|\.(?:com|id|net|org|ly)\b", re.I)
+_URL_HINTS = ("http", "www.", ".com", ".id", ".net", ".org", ".ly")
 # Every NIK/KK and phone number form above contains a run of at least three digits.
 _DIGITS_RE = re.compile(r"\d{3}")
 _ZERO_WIDTH_RE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
@@ -64,6 +68,9 @@ _MOJIBAKE_LEFTOVERS = (
 )
 _REPEAT_RE = re.compile(r"([a-z])\1{2,}")
 _TOKEN_RE = re.compile(r"_[a-z]+_|[a-z]+[0-9]*[a-z]*|[0-9]+")
+_NOT_TOKEN_CHARS = str.maketrans(
+    {chr(c): " " for c in range(128) if not (chr(c).islower() or chr(c).isdigit() or chr(c) == "_")}
+)
 _REDUP_RE = re.compile(r"^([a-z]{2,})2$")
 
 
@@ -106,15 +113,25 @@ def mask_personal_data(text: str) -> str:
     Order matters: e-mail before URL (an address contains a domain), NIK before phone (16 digits
     would otherwise read as a long phone number).
     """
-    # Cheap guards first: most complaints have no "@", no domain and no run of four digits.
+    # Cheap guards first: most complaints have no "@", no domain and no run of three digits. On ASCII
+    # text, plain substring tests and digit counts (a NIK has 16 digits, a phone number at least 9)
+    # rule most texts out before any regex runs; Python's regex engine costs ~0.1 us per character.
     if "@" in text:
         text = _EMAIL_RE.sub(PLACEHOLDERS["email"], text)
-    if _URL_HINT_RE.search(text):
+    ascii_text = text.isascii()
+    if (not ascii_text or _may_hold_url(text.lower())) and _URL_HINT_RE.search(text):
         text = _URL_RE.sub(PLACEHOLDERS["url"], text)
-    if _DIGITS_RE.search(text):
-        text = _NIK_RE.sub(PLACEHOLDERS["nik"], text)
+    digits = sum(map(text.count, "0123456789")) if ascii_text else 16
+    if digits >= 9 and _DIGITS_RE.search(text):
+        if digits >= 16:
+            text = _NIK_RE.sub(PLACEHOLDERS["nik"], text)
         text = _PHONE_RE.sub(PLACEHOLDERS["phone"], text)
     return text
+
+
+def _may_hold_url(lowered: str) -> bool:
+    """False when no hint of ``_URL_HINT_RE`` can occur in this lower-case ASCII text."""
+    return any(hint in lowered for hint in _URL_HINTS)
 
 
 def normalise(text: str) -> str:
@@ -142,16 +159,41 @@ def load_stopwords() -> frozenset[str]:
     return frozenset(w.strip() for w in body.splitlines() if w.strip() and not w.startswith("#"))
 
 
+def token_runs(text: str) -> list[str]:
+    """Pieces of one raw text that hold all its tokens, in order: :func:`words_of_run` of each
+    piece, chained, is ``tokenize(normalise(text))``.
+
+    On ASCII text (most complaints) the pieces are the runs of ``[a-z0-9_]`` (one ``str.translate``
+    and ``split``, several times faster than the token regex); otherwise the raw tokens themselves.
+    """
+    normalised = normalise(text)
+    if "[" in normalised:
+        for placeholder, token in _PLACEHOLDER_TOKENS.items():
+            normalised = normalised.replace(placeholder, f" {token} ")
+    if normalised.isascii():
+        # No token can span a character outside [a-z0-9_], so the token regex over the whole text
+        # finds exactly what it finds over each run of those characters.
+        return normalised.translate(_NOT_TOKEN_CHARS).split()
+    return _TOKEN_RE.findall(normalised)
+
+
+def words_of_run(run: str) -> tuple[str, ...]:
+    """Standard words of one piece returned by :func:`token_runs`."""
+    if run.isalpha():  # a run of letters is one token
+        return standard_form(run)
+    return tuple(chain.from_iterable(map(standard_form, _TOKEN_RE.findall(run))))
+
+
 def tokenize(normalised: str) -> list[str]:
     """Word tokens of normalised text, with slang expanded, stretched letters and ``kata2`` undone."""
     if "[" in normalised:
         for placeholder, token in _PLACEHOLDER_TOKENS.items():
             normalised = normalised.replace(placeholder, f" {token} ")
-    return list(chain.from_iterable(map(_standard_form, _TOKEN_RE.findall(normalised))))
+    return list(chain.from_iterable(map(standard_form, _TOKEN_RE.findall(normalised))))
 
 
 @lru_cache(maxsize=200_000)
-def _standard_form(raw: str) -> tuple[str, ...]:
+def standard_form(raw: str) -> tuple[str, ...]:
     """One raw token as standard word(s): numbers dropped, stretched letters and ``kata2`` undone,
     slang expanded. Cached per token: the same few thousand words make up most complaints."""
     if raw.isdigit():

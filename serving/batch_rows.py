@@ -111,19 +111,23 @@ def check_texts(
 
 
 def route_texts(router: ComplaintRouter, texts: Sequence[str]) -> dict[str, list[Any]]:
-    """The prediction columns for ``texts`` (all routable), from one vectorised ``suggest`` call."""
+    """The prediction columns for ``texts`` (all routable), from one vectorised ``route`` call."""
     if not texts:
         return {name: [] for name in OUTPUT_COLUMNS[:-1]}
-    suggestions = router.suggest(list(texts), explain=False)
+    routing = router.route(list(texts))
+    names = routing.classes.astype(str)
+    top_names = names[routing.top[:, :3]].tolist()
+    urgency = routing.urgency
+    urgency_scores = routing.urgency_scores
     return {
-        "predicted_opd": [s.opd[0][0] for s in suggestions],
-        "opd_confidence": [round(s.opd[0][1], _DECIMALS) for s in suggestions],
-        "top3_opd": [json.dumps([name for name, _ in s.opd[:3]], ensure_ascii=False) for s in suggestions],
-        "predicted_urgency": [s.urgency for s in suggestions],
-        "urgency_confidence": [
-            None if s.urgency_score is None else round(s.urgency_score, _DECIMALS) for s in suggestions
-        ],
-        "needs_review": [bool(s.needs_review) for s in suggestions],
+        "predicted_opd": [row[0] for row in top_names],
+        "opd_confidence": [round(v, _DECIMALS) for v in routing.top_scores[:, 0].tolist()],
+        "top3_opd": [json.dumps(row, ensure_ascii=False) for row in top_names],
+        "predicted_urgency": [None] * len(texts) if urgency is None else urgency.astype(str).tolist(),
+        "urgency_confidence": (
+            [None] * len(texts) if urgency_scores is None else [round(v, _DECIMALS) for v in urgency_scores.tolist()]
+        ),
+        "needs_review": routing.needs_review.astype(bool).tolist(),
     }
 
 

@@ -12,6 +12,11 @@ FIRING = [
     ("Pohon besar di depan SD sudah miring ke kabel listrik", "pohon_bahaya"),
     ("Banjir masuk rumah warga setinggi lutut", "banjir_permukiman"),
     ("ada kebakaran di gudang dekat kampung", "kebakaran"),
+    ("preman memukul pedagang di pasar", "kekerasan"),
+    ("terjadi pengeroyokan di gang sebelah", "kekerasan"),
+    ("air dari got meluber ke rumah warga", "limbah_rumah"),
+    ("lampu lalu lintas di perempatan mati sejak pagi", "lampu_lalin_mati"),
+    ("tercium bau gas dari pipa", "gas_bocor"),
     ("kabel listrik putus menjuntai ke jalan", "kabel_bahaya"),
     ("tetangga kami KDRT tiap malam, anaknya dipukul", "kekerasan"),
     ("traffic light di perempatan mati total", "lampu_lalin_mati"),
@@ -22,6 +27,7 @@ NOT_FIRING = [
     "mohon pohon di depan rumah dirantingi karena sudah rimbun",
     "minta informasi cara membuat KTP baru",
     "terima kasih atas pelayanan kelurahan yang cepat",
+    "petugas gas elpiji tetapi sapi lewat",  # trigger words inside other words
 ]
 
 
