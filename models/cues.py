@@ -53,6 +53,22 @@ def load_cues() -> tuple[Cue, ...]:
     return tuple(cues)
 
 
+@lru_cache(maxsize=1)
+def _trigger_index() -> tuple[re.Pattern[str], dict[str, frozenset[int]]]:
+    """One pattern that finds, at every position of a token, the longest trigger first word starting
+    there, and per such word the cues of every trigger word it contains (so shorter trigger words
+    hidden inside a longer match are not lost)."""
+    words: dict[str, set[int]] = {}
+    for index, cue in enumerate(load_cues()):
+        for trigger in cue.triggers:
+            words.setdefault(trigger.split(" ", 1)[0], set()).add(index)
+    covering = {
+        word: frozenset(index for other, cues in words.items() if other in word for index in cues) for word in words
+    }
+    alternatives = "|".join(re.escape(w) for w in sorted(words, key=lambda w: (-len(w), w)))
+    return re.compile(f"(?=({alternatives}))"), covering
+
+
 @lru_cache(maxsize=100_000)
 def candidate_cues(token: str) -> frozenset[int]:
     """Cues with a trigger whose first word occurs in this token.
@@ -61,11 +77,11 @@ def candidate_cues(token: str) -> frozenset[int]:
     over a text's tokens is a superset of the cues whose triggers occur: a prefilter that costs one
     cached lookup per distinct token instead of a substring test per trigger.
     """
-    return frozenset(
-        index
-        for index, cue in enumerate(load_cues())
-        if any(trigger.split(" ", 1)[0] in token for trigger in cue.triggers)
-    )
+    pattern, covering = _trigger_index()
+    found: set[int] = set()
+    for word in pattern.findall(token):
+        found |= covering[word]
+    return frozenset(found)
 
 
 def _candidates(expanded: str) -> list[int]:

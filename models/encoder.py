@@ -154,11 +154,9 @@ class ChunkEncoder:
         stops: list[bool] = []
         stems: list[int] = []
         cue_bits: list[int] = []
-        ends: list[int] = []
-        indices: list[np.ndarray] = []
-        counts: list[np.ndarray] = []
-        end = int(self._char_indptr.array[-1])
-        for form in forms:
+        owners: list[int] = []  # position in ``forms`` of each char n-gram found in the vocabulary
+        columns: list[int] = []
+        for position, form in enumerate(forms):
             self._form_id[form] = len(self._form_str)
             self._form_str.append(form)
             stop = form in self._stopwords
@@ -168,29 +166,28 @@ class ChunkEncoder:
             else:
                 stem = self.stems.get(form) or stem_word(form)
                 stems.append(self._stem_ids.get(stem, self._unknown))
-                found = np.fromiter(
-                    (vocabulary[g] for g in char_wb_ngrams(form, low, high) if g in vocabulary), dtype=np.int32
-                )
-                columns, times = np.unique(found, return_counts=True)
-                indices.append(columns)
-                counts.append(times)
-                end += len(columns)
-            ends.append(end)
+                found = [vocabulary[g] for g in char_wb_ngrams(form, low, high) if g in vocabulary]
+                columns += found
+                owners += [position] * len(found)
             bits = 0
             if self._cue_bits:
                 for index in candidate_cues(form):
                     bits |= 1 << index
             cue_bits.append(bits)
+        # One sort for all new forms: (form, column) keys, counted, in column order within each form.
+        width = len(vocabulary)
+        pairs = np.asarray(owners, dtype=np.int64) * width + np.asarray(columns, dtype=np.int64)
+        keys, times = np.unique(pairs, return_counts=True)
+        per_form = np.bincount(keys // width, minlength=len(forms))
         self._form_stop.extend(stops)
         self._form_stem.extend(stems)
         self._form_cues.extend(np.asarray(cue_bits, dtype=np.uint64))
-        self._char_indptr.extend(ends)
-        if indices:
-            self._char_indices.extend(np.concatenate(indices))
-            self._char_counts.extend(np.concatenate(counts))
+        self._char_indptr.extend(self._char_indptr.array[-1] + np.cumsum(per_form))
+        self._char_indices.extend(keys % width)
+        self._char_counts.extend(times)
 
     def _add_raw(self, tokens: Sequence[str]) -> None:
-        new_forms: list[str] = []
+        new_forms: dict[str, None] = {}  # insertion-ordered set
         firsts: list[int] = []
         sizes: list[int] = []
         flat: list[str] = []
@@ -198,15 +195,15 @@ class ChunkEncoder:
         for token in tokens:
             forms = words_of_run(token)
             for form in forms:
-                if form not in self._form_id and form not in new_forms:
-                    new_forms.append(form)
+                if form not in self._form_id:
+                    new_forms[form] = None
             self._raw_id[token] = len(self._raw_id)
             firsts.append(position)
             sizes.append(len(forms))
             position += len(forms)
             flat.extend(forms)
         if new_forms:
-            self._add_forms(new_forms)
+            self._add_forms(list(new_forms))
         self._raw_first.extend(firsts)
         self._raw_count.extend(sizes)
         self._raw_forms.extend([self._form_id[f] for f in flat])

@@ -13,6 +13,7 @@ The cache is per fitted vocabulary, bounded, and never pickled.
 from __future__ import annotations
 
 import itertools
+import pickle
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -25,7 +26,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from models.text import AnalysedText
 
-__all__ = ["TokenTfidf", "char_wb_ngrams"]
+__all__ = ["TokenTfidf", "char_wb_ngrams", "pack_state", "unpack_state"]
 
 _CACHE_LIMIT = 300_000
 _EMPTY = np.zeros(0, dtype=np.int32)
@@ -188,4 +189,31 @@ class TokenTfidf(TransformerMixin, BaseEstimator):
     def __getstate__(self) -> dict[str, Any]:
         state = dict(super().__getstate__())
         state.pop("_cache", None)
-        return state
+        return pack_state(state, ("vocabulary_",))
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        super().__setstate__(unpack_state(state))
+
+
+_PACKED = "_packed_"
+
+
+def pack_state(state: dict[str, Any], names: Sequence[str]) -> dict[str, Any]:
+    """``state`` with the named large dicts/arrays of strings stored as one pickled bytes blob each.
+
+    joblib unpickles Python objects with the pure-Python unpickler (it needs hooks for NumPy
+    arrays): a vocabulary of 40,000 strings took 0.3 s to load that way and 0.02 s as one blob read
+    back by the C unpickler. Same trust as the rest of the artifact (checksummed before loading).
+    """
+    packed = {name: pickle.dumps(state.pop(name), protocol=pickle.HIGHEST_PROTOCOL) for name in names if name in state}
+    if packed:
+        state[_PACKED] = packed
+    return state
+
+
+def unpack_state(state: dict[str, Any]) -> dict[str, Any]:
+    """Undo :func:`pack_state`."""
+    state = dict(state)
+    for name, blob in state.pop(_PACKED, {}).items():
+        state[name] = pickle.loads(blob)  # part of a checksummed artifact, see models.artifact
+    return state

@@ -32,7 +32,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from models.cues import cue_matrix, find_cues
 from models.encoder import ChunkEncoder, EncodedChunk
-from models.features import TokenTfidf
+from models.features import TokenTfidf, pack_state, unpack_state
 from models.text import AnalysedText, analyse
 
 __all__ = ["URGENCY_LEVELS", "ComplaintRouter", "Routing", "Suggestion", "as_texts"]
@@ -249,7 +249,10 @@ class ComplaintRouter(ClassifierMixin, BaseEstimator):
         state = dict(super().__getstate__())
         state.pop("_encoder", None)
         state.pop("_encoder_lock", None)
-        return state
+        return pack_state(state, ("stem_table_", "word_terms_"))
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        super().__setstate__(unpack_state(state))
 
     def predict_proba(self, X: Any) -> np.ndarray:
         check_is_fitted(self)

@@ -43,17 +43,18 @@ _URL_RE = re.compile(
     re.I,
 )
 _EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# The two patterns below open with a literal character and look behind it (``X(?<!\dX)`` rather than
+# ``(?<!\d)X``): the same matches, but Python's regex engine can then skip ahead to the candidate
+# characters instead of trying every position, 2-3x faster (tests hold them equal to the plain forms).
 # 16 digits, optionally grouped by spaces, dots or dashes (NIK and KK numbers have 16 digits).
-_NIK_RE = re.compile(r"(?<!\d)\d(?:[ .-]?\d){15}(?!\d)")
+_NIK_RE = re.compile(r"\d(?<!\d\d)(?:[ .-]?\d){15}(?!\d)")
 # Indonesian phone numbers: +62 / 62 / 0 then 8-13 digits, optionally grouped; also (031) 1234567.
 _PHONE_RE = re.compile(
-    r"(?<![\w+])(?:\+?62[ .-]?|0)(?:\(?\d{2,4}\)?[ .-]?)\d{3,4}[ .-]?\d{3,5}(?!\d)"
+    r"(?:\+(?<![\w+]\+)62[ .-]?|6(?<![\w+]6)2[ .-]?|0(?<![\w+]0))(?:\(?\d{2,4}\)?[ .-]?)\d{3,4}[ .-]?\d{3,5}(?!\d)"
     r"|\(0\d{2,3}\)[ .-]?\d{3,4}[ .-]?\d{3,4}(?!\d)"
 )
 _URL_HINT_RE = re.compile(r"https?:|www\.|\.(?:com|id|net|org|ly)\b", re.I)
 _URL_HINTS = ("http", "www.", ".com", ".id", ".net", ".org", ".ly")
-# Every NIK/KK and phone number form above contains a run of at least three digits.
-_DIGITS_RE = re.compile(r"\d{3}")
 _ZERO_WIDTH_RE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 _MOJIBAKE_HINT_RE = re.compile("[\u00c2\u00c3][\u0080-\u00bf]|\u00e2\u20ac|\u00e2\u0080")
 # Punctuation whose mojibake lost its last byte cannot be decoded; it is mapped by hand.
@@ -113,18 +114,18 @@ def mask_personal_data(text: str) -> str:
     Order matters: e-mail before URL (an address contains a domain), NIK before phone (16 digits
     would otherwise read as a long phone number).
     """
-    # Cheap guards first: most complaints have no "@", no domain and no run of three digits. On ASCII
-    # text, plain substring tests and digit counts (a NIK has 16 digits, a phone number at least 9)
-    # rule most texts out before any regex runs; Python's regex engine costs ~0.1 us per character.
+    # Cheap guards first: most complaints have no "@", no domain and few digits. On ASCII text, plain
+    # substring tests and digit counts (a NIK has 16 digits, a phone number at least 9) rule most texts
+    # out before any regex runs; Python's regex engine costs ~0.1 us per character.
     if "@" in text:
         text = _EMAIL_RE.sub(PLACEHOLDERS["email"], text)
     ascii_text = text.isascii()
     if (not ascii_text or _may_hold_url(text.lower())) and _URL_HINT_RE.search(text):
         text = _URL_RE.sub(PLACEHOLDERS["url"], text)
-    digits = sum(map(text.count, "0123456789")) if ascii_text else 16
-    if digits >= 9 and _DIGITS_RE.search(text):
-        if digits >= 16:
-            text = _NIK_RE.sub(PLACEHOLDERS["nik"], text)
+    digits = sum(map(text.count, "0123456789")) if ascii_text else 16  # other scripts have digits too
+    if digits >= 16:
+        text = _NIK_RE.sub(PLACEHOLDERS["nik"], text)
+    if digits >= 9:
         text = _PHONE_RE.sub(PLACEHOLDERS["phone"], text)
     return text
 

@@ -78,5 +78,5 @@ def test_older_artifact_format_is_refused_before_unpickling(router: ComplaintRou
     raw["format_version"] = 1
     (tmp_path / META_FILE).write_text(json.dumps(raw))
     (tmp_path / MODEL_FILE).write_bytes(b"not a pickle")
-    with pytest.raises(ArtifactError, match="artifact format 1, this disposisi reads format 3: retrain it"):
+    with pytest.raises(ArtifactError, match="artifact format 1, this disposisi reads format 4: retrain it"):
         load_model(tmp_path)

@@ -4,8 +4,10 @@ import csv
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from models.cues import cue_matrix, find_cues, load_cues
+from models.cues import candidate_cues, cue_matrix, find_cues, load_cues
 from models.text import analyse
 
 FIRING = [
@@ -67,3 +69,20 @@ def test_trigger_prefilter_never_hides_a_match(samples_csv: Path) -> None:
                 unguarded_names.add(cue.name)
         assert {name for name, _ in find_cues(expanded)} == unguarded_names, text[:40]
     assert fired > 50
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.sampled_from("abdegiklmnoprstuy"), max_size=20))
+def test_candidate_cues_are_the_cues_whose_trigger_words_occur(token: str) -> None:
+    expected = frozenset(
+        index
+        for index, cue in enumerate(load_cues())
+        if any(trigger.split(" ", 1)[0] in token for trigger in cue.triggers)
+    )
+    assert candidate_cues(token) == expected
+
+
+@pytest.mark.parametrize("token", ["kebakaran", "pengeroyokan", "memukul", "tetapi", "petugas", "lukaluka", "banjir"])
+def test_candidate_cues_of_real_words(token: str) -> None:
+    expected = {i for i, cue in enumerate(load_cues()) if any(t.split(" ", 1)[0] in token for t in cue.triggers)}
+    assert candidate_cues(token) == expected

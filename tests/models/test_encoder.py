@@ -173,3 +173,14 @@ def test_encoder_equals_text_by_text_path_on_real_complaints(
     encoder = _encoder(sample_router)
     for start in range(0, len(texts), 500):
         _assert_same(sample_router, encoder, texts[start : start + 500])
+
+
+def test_large_tables_pickle_as_blobs_and_come_back_equal(sample_router: ComplaintRouter) -> None:
+    word = sample_router.features_.transformer_list[0][1]
+    state = word.__getstate__()
+    assert "vocabulary_" not in state and isinstance(state["_packed_"]["vocabulary_"], bytes)
+    assert "stem_table_" not in sample_router.__getstate__()
+    copy = pickle.loads(pickle.dumps(sample_router))
+    assert copy.features_.transformer_list[0][1].vocabulary_ == word.vocabulary_
+    assert copy.stem_table_ == sample_router.stem_table_
+    assert copy.word_terms_.tolist() == sample_router.word_terms_.tolist()

@@ -54,3 +54,39 @@ def test_masking_is_idempotent(text: str) -> None:
 def test_no_sixteen_digit_run_survives_normalise() -> None:
     text = "nik:3578012345678901, kk 3578-0123-4567-8901."
     assert not re.search(r"\d{16}", normalise(text).replace("-", "").replace(" ", ""))
+
+
+# The plain forms of the NIK and phone patterns; models.text compiles faster equivalents.
+_PLAIN_NIK = re.compile(r"(?<!\d)\d(?:[ .-]?\d){15}(?!\d)")
+_PLAIN_PHONE = re.compile(
+    r"(?<![\w+])(?:\+?62[ .-]?|0)(?:\(?\d{2,4}\)?[ .-]?)\d{3,4}[ .-]?\d{3,5}(?!\d)"
+    r"|\(0\d{2,3}\)[ .-]?\d{3,4}[ .-]?\d{3,4}(?!\d)"
+)
+DIGIT_HEAVY = st.text(alphabet=st.sampled_from("0123456789+62 .-()ab_\u0663"), max_size=80)
+
+
+@settings(max_examples=500, deadline=None)
+@given(DIGIT_HEAVY, PHONE, NIK, DIGIT_HEAVY)
+def test_fast_patterns_find_what_the_plain_ones_find(before: str, phone: str, nik: str, after: str) -> None:
+    from models import text
+
+    for sample in (before + after, f"{before}{phone}{after}", f"{before}+62{phone[1:]} {nik}{after}"):
+        assert text._NIK_RE.sub("#", sample) == _PLAIN_NIK.sub("#", sample)
+        assert text._PHONE_RE.sub("#", sample) == _PLAIN_PHONE.sub("#", sample)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("0123456789 .-+()@abcxyz\u00e9"), max_size=120))
+def test_mask_guards_never_skip_a_match(text: str) -> None:
+    """The cheap guards (digit counts, substring hints) decide only whether a pattern runs."""
+    from models import text as module
+
+    expected = module._EMAIL_RE.sub("[EMAIL]", text)
+    expected = module._URL_RE.sub("[URL]", expected) if module._URL_HINT_RE.search(expected) else expected
+    expected = _PLAIN_PHONE.sub("[TELEPON]", _PLAIN_NIK.sub("[NIK]", expected))
+    assert mask_personal_data(text) == expected
+
+
+def test_nik_written_digit_by_digit_is_masked() -> None:
+    nik = " ".join("3578012345678901")
+    assert "[NIK]" in mask_personal_data(f"nik saya {nik} mohon dibantu")
