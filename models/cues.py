@@ -53,15 +53,21 @@ def load_cues() -> tuple[Cue, ...]:
     return tuple(cues)
 
 
+def _key_word(trigger: str) -> str:
+    """The longest word of a trigger: a trigger found in the space-joined tokens has each of its
+    words inside one token, and the longest is the rarest one to look for."""
+    return max(trigger.split(" "), key=len)
+
+
 @lru_cache(maxsize=1)
 def _trigger_index() -> tuple[re.Pattern[str], dict[str, frozenset[int]]]:
-    """One pattern that finds, at every position of a token, the longest trigger first word starting
-    there, and per such word the cues of every trigger word it contains (so shorter trigger words
-    hidden inside a longer match are not lost)."""
+    """One pattern that finds, at every position of a token, the longest trigger key word starting
+    there, and per such word the cues of every key word it contains (so shorter key words hidden
+    inside a longer match are not lost)."""
     words: dict[str, set[int]] = {}
     for index, cue in enumerate(load_cues()):
         for trigger in cue.triggers:
-            words.setdefault(trigger.split(" ", 1)[0], set()).add(index)
+            words.setdefault(_key_word(trigger), set()).add(index)
     covering = {
         word: frozenset(index for other, cues in words.items() if other in word for index in cues) for word in words
     }
@@ -71,11 +77,10 @@ def _trigger_index() -> tuple[re.Pattern[str], dict[str, frozenset[int]]]:
 
 @lru_cache(maxsize=100_000)
 def candidate_cues(token: str) -> frozenset[int]:
-    """Cues with a trigger whose first word occurs in this token.
+    """Cues with a trigger whose key word (:func:`_key_word`) occurs in this token.
 
-    A trigger found in the space-joined tokens has its first word inside one token, so the union
-    over a text's tokens is a superset of the cues whose triggers occur: a prefilter that costs one
-    cached lookup per distinct token instead of a substring test per trigger.
+    The union over a text's tokens is a superset of the cues whose triggers occur in it: a
+    prefilter that costs one cached lookup per distinct token instead of a substring test per trigger.
     """
     pattern, covering = _trigger_index()
     found: set[int] = set()

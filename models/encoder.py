@@ -105,6 +105,7 @@ class ChunkEncoder:
         self._stopwords = load_stopwords()
         self._cues = load_cues()
         self._cue_bits = len(self._cues) <= _MAX_BIT_CUES
+        self._cues_of_mask: dict[int, list[int]] = {}
 
         # Every stem that occurs in a word n-gram gets an id 0..K-1; any other stem is K.
         low, high = word.ngram_range
@@ -209,8 +210,11 @@ class ChunkEncoder:
         self._raw_forms.extend([self._form_id[f] for f in flat])
 
     def _token_ids(self, tokens: list[str]) -> np.ndarray:
-        get = self._raw_id.get
-        ids = np.asarray([get(t, -1) for t in tokens], dtype=np.int64)
+        known = list(map(self._raw_id.get, tokens))
+        try:  # the common case once the table is warm: every token known, one C-level pass
+            return np.asarray(known, dtype=np.int64)
+        except TypeError:  # some None: new tokens
+            ids = np.asarray([-1 if i is None else i for i in known], dtype=np.int64)
         missing = np.flatnonzero(ids < 0)
         if missing.size:
             self._add_raw(list(dict.fromkeys(tokens[i] for i in missing)))
@@ -296,18 +300,32 @@ class ChunkEncoder:
             candidates = np.arange(n)
         rows: list[int] = []
         columns: list[int] = []
-        form_str = self._form_str
+        if not candidates.size:
+            return self._hits(n, rows, columns)
+        # The expanded texts of the candidates, cut from one string of all forms of the chunk.
+        words = list(map(self._form_str.__getitem__, forms.tolist()))
+        chunk = " ".join(words)
+        starts = np.zeros(len(words) + 1, dtype=np.int64)
+        np.cumsum(np.fromiter(map(len, words), dtype=np.int64, count=len(words)) + 1, out=starts[1:])
+        cuts = starts[bounds].tolist()
+        which_of = self._cues_of_mask
+        masks = bits.tolist() if self._cue_bits else []
         for i in candidates.tolist():
-            expanded = " ".join([form_str[f] for f in forms[bounds[i] : bounds[i + 1]].tolist()])
+            expanded = chunk[cuts[i] : cuts[i + 1] - 1]
             if self._cue_bits:
-                mask = int(bits[i])
-                which = [j for j in range(len(self._cues)) if mask >> j & 1]
+                mask = masks[i]
+                which = which_of.get(mask)
+                if which is None:
+                    which = which_of[mask] = [j for j in range(len(self._cues)) if mask >> j & 1]
             else:
                 which = sorted(set(chain.from_iterable(map(candidate_cues, set(expanded.split())))))
             for j in which:
                 if self._cues[j].search(expanded):
                     rows.append(i)
                     columns.append(j)
+        return self._hits(n, rows, columns)
+
+    def _hits(self, n: int, rows: list[int], columns: list[int]) -> sp.csr_matrix:
         return sp.csr_matrix(
             (np.ones(len(rows)), (np.asarray(rows, dtype=np.int64), np.asarray(columns, dtype=np.int64))),
             shape=(n, len(self._cues)),

@@ -13,6 +13,7 @@ import logging
 import multiprocessing
 import os
 import signal
+import sys
 import tempfile
 import threading
 import time
@@ -100,14 +101,35 @@ _WORKER_ROUTER: ComplaintRouter | None = None
 
 
 def _init_worker(model_dir: str) -> None:
-    """Pool initializer: each worker process loads the model once."""
+    """Pool initializer of a spawned worker: it loads the model once."""
     global _WORKER_ROUTER
     _WORKER_ROUTER, _ = load_model(model_dir)
 
 
 def _route_in_worker(texts: list[str]) -> dict[str, list[Any]]:
-    assert _WORKER_ROUTER is not None, "worker started without _init_worker"
+    assert _WORKER_ROUTER is not None, "worker started without a model"
     return route_texts(_WORKER_ROUTER, texts)
+
+
+def _pool(jobs: int, model_dir: Path, router: ComplaintRouter) -> ProcessPoolExecutor:
+    """Worker processes for routing.
+
+    Where the platform forks (Linux), workers are forked from this process after the model is
+    loaded: they start at once, sharing its imported libraries and the model's memory pages,
+    instead of spending ~3 s each importing scikit-learn and loading the model again. This process
+    runs no threads of its own at that point besides tqdm's idle monitor. Elsewhere (macOS,
+    Windows) workers are spawned and load the model in an initializer.
+    """
+    global _WORKER_ROUTER
+    if sys.platform == "linux" and "fork" in multiprocessing.get_all_start_methods():
+        _WORKER_ROUTER = router
+        return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"))
+    return ProcessPoolExecutor(
+        max_workers=jobs,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_init_worker,
+        initargs=(str(model_dir),),
+    )
 
 
 class LocalSource:
@@ -141,12 +163,8 @@ class LocalSource:
 
     def _pool_frames(self) -> Iterator[pd.DataFrame]:
         jobs = self.options.jobs
-        pool = ProcessPoolExecutor(
-            max_workers=jobs,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=_init_worker,
-            initargs=(str(self.model_dir),),
-        )
+        assert self.router is not None
+        pool = _pool(jobs, self.model_dir, self.router)
         pending: deque[tuple[pd.DataFrame, list[str], Future[dict[str, list[Any]]]]] = deque()
         try:
             for chunk, errors, routable in self._checked():
@@ -229,7 +247,7 @@ def _make_source(
         dask_source = DaskSource(input_path, router, options)
         return dask_source, dask_source.description
     source = open_input(input_path, chunk_size=options.chunk_size, encoding=options.encoding)
-    return LocalSource(source, options, model_dir, router if options.jobs == 1 else None), "local"
+    return LocalSource(source, options, model_dir, router), "local"
 
 
 def classify_file(
@@ -254,7 +272,6 @@ def classify_file(
     started = time.perf_counter()
     router, meta = load_model(model_dir)
     source, engine = _make_source(input_text, options, Path(model_dir), router)
-    del router  # the pool workers and the Dask workers hold their own copy
     summary = BatchSummary(id_column=options.id_column)
     show_progress = options.progress and _stderr_is_terminal()
 

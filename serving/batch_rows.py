@@ -83,7 +83,7 @@ def _text_error(value: Any, max_chars: int) -> tuple[str, str]:
     text = value if isinstance(value, str) else str(value)
     if len(text) > max_chars:
         return "", too_long_error(max_chars)
-    if _NOT_TEXT_RE.search(text):
+    if ("\x00" in text) if text.isascii() else _NOT_TEXT_RE.search(text):
         # Bytes that were not text in the file's encoding (kept as surrogates), or binary data.
         return "", ERROR_UNDECODABLE
     if not text.strip():
@@ -116,13 +116,17 @@ def route_texts(router: ComplaintRouter, texts: Sequence[str]) -> dict[str, list
         return {name: [] for name in OUTPUT_COLUMNS[:-1]}
     routing = router.route(list(texts))
     names = routing.classes.astype(str)
-    top_names = names[routing.top[:, :3]].tolist()
+    top = routing.top[:, :3]
+    top_names = names[top].tolist()
+    # json.dumps of each class name once; a row's array is then a join (same text as json.dumps(list)).
+    quoted = [json.dumps(name, ensure_ascii=False) for name in names.tolist()]
+    top3 = ["[" + ", ".join([quoted[j] for j in row]) + "]" for row in top.tolist()]
     urgency = routing.urgency
     urgency_scores = routing.urgency_scores
     return {
         "predicted_opd": [row[0] for row in top_names],
         "opd_confidence": [round(v, _DECIMALS) for v in routing.top_scores[:, 0].tolist()],
-        "top3_opd": [json.dumps(row, ensure_ascii=False) for row in top_names],
+        "top3_opd": top3,
         "predicted_urgency": [None] * len(texts) if urgency is None else urgency.astype(str).tolist(),
         "urgency_confidence": (
             [None] * len(texts) if urgency_scores is None else [round(v, _DECIMALS) for v in urgency_scores.tolist()]

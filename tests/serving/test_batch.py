@@ -314,3 +314,17 @@ def test_progress_bar_only_on_a_terminal_and_not_quiet(
     classify_file(source, tmp_path / "keluar.csv", sample_model_dir, BatchOptions(chunk_size=5, progress=progress))
     err = capsys.readouterr().err
     assert ("rows/s" in err and "12/" in err) is shown, err
+
+
+def test_route_texts_columns_match_the_router(sample_router: Any) -> None:
+    texts = ["jalan berlubang besar di depan pasar", "air pdam tidak mengalir tiga hari", "minta KTP baru"]
+    routed = route_texts(sample_router, texts)
+    suggestions = sample_router.suggest(texts, explain=False)
+    for i, s in enumerate(suggestions):
+        names = [name for name, _ in s.opd[:3]]
+        assert routed["top3_opd"][i] == json.dumps(names, ensure_ascii=False)
+        assert routed["predicted_opd"][i] == s.top_opd
+        assert routed["opd_confidence"][i] == round(s.top_score, 4)
+        assert routed["predicted_urgency"][i] == s.urgency
+        assert routed["urgency_confidence"][i] == round(s.urgency_score, 4)
+        assert routed["needs_review"][i] is s.needs_review
