@@ -114,14 +114,14 @@ def _route_in_worker(texts: list[str]) -> dict[str, list[Any]]:
 def _pool(jobs: int, model_dir: Path, router: ComplaintRouter) -> ProcessPoolExecutor:
     """Worker processes for routing.
 
-    Where the platform forks (Linux), workers are forked from this process after the model is
-    loaded: they start at once, sharing its imported libraries and the model's memory pages,
-    instead of spending ~3 s each importing scikit-learn and loading the model again. This process
-    runs no threads of its own at that point besides tqdm's idle monitor. Elsewhere (macOS,
-    Windows) workers are spawned and load the model in an initializer.
+    On Linux, when this process runs a single thread (the CLI: the progress bar runs no monitor
+    thread), workers are forked from it after the model is loaded: they start at once, sharing its
+    imported libraries and the model's memory pages, instead of spending ~3 s each importing
+    scikit-learn and loading the model again. Otherwise (other threads, which a fork would not
+    carry over safely, or macOS and Windows) workers are spawned and load the model themselves.
     """
     global _WORKER_ROUTER
-    if sys.platform == "linux" and "fork" in multiprocessing.get_all_start_methods():
+    if sys.platform == "linux" and threading.active_count() == 1:
         _WORKER_ROUTER = router
         return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"))
     return ProcessPoolExecutor(
@@ -221,8 +221,14 @@ def _check_paths(input_path: str, output: Path, report: Path | None, engine: str
     return out_format
 
 
+class _Bar(tqdm):
+    """tqdm without its monitor thread (it only repaints a stalled bar), so workers can be forked."""
+
+    monitor_interval = 0
+
+
 def _write_rows(source: Source, writer: ChunkWriter, summary: BatchSummary, show_progress: bool) -> None:
-    with tqdm(total=None, unit=" rows", disable=not show_progress, dynamic_ncols=True, smoothing=0.1) as bar:
+    with _Bar(total=None, unit=" rows", disable=not show_progress, dynamic_ncols=True, smoothing=0.1) as bar:
         wrote_any = False
         for frame in source.frames():
             if wrote_any and len(frame) == 0:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 from typing import Any
@@ -328,3 +329,23 @@ def test_route_texts_columns_match_the_router(sample_router: Any) -> None:
         assert routed["predicted_urgency"][i] == s.urgency
         assert routed["urgency_confidence"][i] == round(s.urgency_score, 4)
         assert routed["needs_review"][i] is s.needs_review
+
+
+@pytest.mark.parametrize(("threads", "method"), [(1, "fork"), (3, "spawn")])
+def test_workers_are_forked_only_from_a_single_threaded_process(
+    monkeypatch: pytest.MonkeyPatch, sample_router: Any, tmp_path: Path, threads: int, method: str
+) -> None:
+    if batch.sys.platform != "linux":
+        pytest.skip("workers are forked only on Linux")
+    monkeypatch.setattr(batch.threading, "active_count", lambda: threads)
+    pool = batch._pool(1, tmp_path, sample_router)
+    try:
+        assert pool._mp_context.get_start_method() == method
+    finally:
+        pool.shutdown()
+
+
+def test_progress_bar_starts_no_monitor_thread() -> None:
+    with batch._Bar(total=10, disable=False, file=io.StringIO()) as bar:
+        bar.update(5)
+        assert batch._Bar.monitor is None
