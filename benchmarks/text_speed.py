@@ -25,72 +25,52 @@ sys.path.insert(0, str(REPO))
 
 from benchmarks.report import write_section  # noqa: E402
 
+# One child script, three modes. "train" fits a router on data/samples and writes it pickled to
+# stdout; "analyse" and "chunks" read the texts, then time two passes in this fresh process (so its
+# caches start empty, as in a freshly started API worker or batch job): text by text through
+# analyse, or a chunk at a time through the router (read pickled from stdin).
 _CHILD = """
-import csv, json, sys, time
-csv.field_size_limit(10**9)
-texts = []
-for path in sys.argv[1:]:
-    with open(path, encoding="utf-8", newline="") as fh:
-        texts += [row["teks"] for row in csv.DictReader(fh)]
-words = sum(len(t.split()) for t in texts)
-started = time.perf_counter()
-from models.text import analyse
-[analyse(t) for t in texts]
-cold = time.perf_counter() - started
-started = time.perf_counter()
-[analyse(t) for t in texts]
-warm = time.perf_counter() - started
-print(json.dumps({"texts": len(texts), "words": words, "cold": cold, "warm": warm}))
-"""
-
-# Trains on data/samples, then pickles and reloads the router in a fresh process, so its caches
-# start empty (as in a freshly started API worker or batch job).
-_CHUNK_CHILD = """
-import csv, json, pickle, subprocess, sys, time
-if sys.argv[1] == "train":
+import csv, json, pickle, sys, time
+mode, paths = sys.argv[1], sys.argv[2:]
+if mode == "train":
     from training.data import load_dataset
     from models.router import ComplaintRouter
-    samples = load_dataset([sys.argv[2]], urgency_column="urgensi")
-    router = ComplaintRouter().fit(samples.texts, samples.opd, samples.urgency)
-    sys.stdout.buffer.write(pickle.dumps(router))
+    samples = load_dataset(paths, urgency_column="urgensi")
+    sys.stdout.buffer.write(pickle.dumps(ComplaintRouter().fit(samples.texts, samples.opd, samples.urgency)))
     sys.exit(0)
-router = pickle.loads(sys.stdin.buffer.read())
+router = pickle.loads(sys.stdin.buffer.read()) if mode == "chunks" else None
 csv.field_size_limit(10**9)
 texts = []
-for path in sys.argv[2:]:
+for path in paths:
     with open(path, encoding="utf-8", newline="") as fh:
         texts += [row["teks"] for row in csv.DictReader(fh)]
 words = sum(len(t.split()) for t in texts)
 passes = []
 for _ in range(2):
     started = time.perf_counter()
-    for start in range(0, len(texts), 2000):
-        router._encode(texts[start:start + 2000])
+    if router is None:
+        from models.text import analyse
+        [analyse(t) for t in texts]
+    else:
+        for start in range(0, len(texts), 2000):
+            router._encode(texts[start:start + 2000])
     passes.append(time.perf_counter() - started)
 print(json.dumps({"texts": len(texts), "words": words, "cold": passes[0], "warm": passes[1]}))
 """
 
 
+def _child(mode: str, paths: list[Path], stdin: bytes | None = None) -> bytes:
+    command = [sys.executable, "-c", _CHILD, mode, *map(str, paths)]
+    return subprocess.run(command, input=stdin, capture_output=True, check=True, cwd=REPO).stdout
+
+
 def measure(files: list[Path]) -> dict[str, float]:
-    done = subprocess.run(
-        [sys.executable, "-c", _CHILD, *map(str, files)], capture_output=True, text=True, check=True, cwd=REPO
-    )
-    return json.loads(done.stdout)
+    return json.loads(_child("analyse", files))
 
 
 def measure_chunks(files: list[Path]) -> dict[str, float]:
-    samples = REPO / "data" / "samples" / "complaints.csv"
-    trained = subprocess.run(
-        [sys.executable, "-c", _CHUNK_CHILD, "train", str(samples)], capture_output=True, check=True, cwd=REPO
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", _CHUNK_CHILD, "encode", *map(str, files)],
-        input=trained.stdout,
-        capture_output=True,
-        check=True,
-        cwd=REPO,
-    )
-    return json.loads(done.stdout)
+    router = _child("train", [REPO / "data" / "samples" / "complaints.csv"])
+    return json.loads(_child("chunks", files, stdin=router))
 
 
 def _rows(result: dict[str, float]) -> str:
