@@ -287,8 +287,10 @@ class ComplaintRouter(ClassifierMixin, BaseEstimator):
 
     def route(self, X: Any) -> Routing:
         """Top-k OPDs, urgency and needs_review of many texts as arrays, without explanations."""
+        return self._route(as_texts(X))[0]
+
+    def _route(self, texts: list[str]) -> tuple[Routing, EncodedChunk]:
         check_is_fitted(self)
-        texts = as_texts(X)
         encoded = self._encode(texts)
         Z = encoded.features
         P = self.opd_.predict_proba(Z) if texts else np.zeros((0, len(self.classes_)))
@@ -306,12 +308,12 @@ class ComplaintRouter(ClassifierMixin, BaseEstimator):
                 index = {c: i for i, c in enumerate(self.urgency_classes_)}
                 level_scores = U[np.arange(len(U)), [index[lv] for lv in levels]]
         needs_review = (top_scores[:, 0] < self.review_threshold_) | ~encoded.has_tokens
-        return Routing(self.classes_, top, top_scores, levels, level_scores, needs_review)
+        return Routing(self.classes_, top, top_scores, levels, level_scores, needs_review), encoded
 
     def suggest(self, X: Any, *, explain: bool = True) -> list[Suggestion]:
         """Top-k OPDs with scores, urgency with score, needs_review and, if asked, the reasons."""
         texts = as_texts(X)
-        routing = self.route(texts)
+        routing, encoded = self._route(texts)
         suggestions = []
         for i in range(len(routing)):
             opd = [
@@ -321,8 +323,7 @@ class ComplaintRouter(ClassifierMixin, BaseEstimator):
             cues: list[str] = []
             if explain:
                 analysed = analyse(texts[i])
-                row = self.features_.transform([analysed])
-                terms = self._explain_opd(analysed, row, int(routing.top[i, 0]))
+                terms = self._explain_opd(analysed, encoded.word[i], int(routing.top[i, 0]))
                 cues = [phrase for _, phrase in find_cues(analysed.expanded)]
             suggestions.append(
                 Suggestion(
