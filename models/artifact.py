@@ -122,9 +122,35 @@ def load_metadata(model_dir: str | os.PathLike[str]) -> ModelMetadata:
         raise ArtifactError(f"no {META_FILE} in model directory {model_dir}: train a model there first")
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
-        return ModelMetadata(**raw)
+        meta = ModelMetadata(**raw)
     except (ValueError, TypeError) as exc:
         raise ArtifactError(f"{path} is not valid model metadata: {exc}") from exc
+    for name, kind in _FIELD_TYPES.items():
+        value = getattr(meta, name)
+        wrong = not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool)
+        if not wrong and kind is list:
+            wrong = not all(isinstance(item, str) for item in value)
+        if wrong:
+            expected = "a list of strings" if kind is list else _KIND_NAMES[kind]
+            raise ArtifactError(f"{path} is not valid model metadata: {name} must be {expected}, got {value!r:.80}")
+    return meta
+
+
+# What each field of model.json must hold (json.loads gives these types).
+_FIELD_TYPES: dict[str, Any] = {
+    "opd_labels": list,
+    "urgency_labels": list,
+    "review_threshold": (int, float),
+    "data": dict,
+    "metrics": dict,
+    "params": dict,
+    "versions": dict,
+    "created_at": str,
+    "model_sha256": str,
+    "version": str,
+    "format_version": int,
+}
+_KIND_NAMES: dict[Any, str] = {(int, float): "a number", dict: "an object", str: "a string", int: "an integer"}
 
 
 def load_model(

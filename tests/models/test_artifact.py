@@ -80,3 +80,26 @@ def test_older_artifact_format_is_refused_before_unpickling(router: ComplaintRou
     (tmp_path / MODEL_FILE).write_bytes(b"not a pickle")
     with pytest.raises(ArtifactError, match="artifact format 1, this disposisi reads format 4: retrain it"):
         load_model(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("opd_labels", "Dinas PUPR", "opd_labels must be a list of strings"),
+        ("opd_labels", ["Dinas PUPR", 3], "opd_labels must be a list of strings"),
+        ("review_threshold", "0.5", "review_threshold must be a number"),
+        ("review_threshold", True, "review_threshold must be a number"),
+        ("versions", ["numpy"], "versions must be an object"),
+        ("model_sha256", None, "model_sha256 must be a string"),
+        ("format_version", "4", "format_version must be an integer"),
+    ],
+)
+def test_metadata_fields_of_the_wrong_type_are_refused(
+    router: ComplaintRouter, tmp_path: Path, field: str, value: object, message: str
+) -> None:
+    save_model(router, tmp_path)
+    raw = json.loads((tmp_path / META_FILE).read_text())
+    raw[field] = value
+    (tmp_path / META_FILE).write_text(json.dumps(raw))
+    with pytest.raises(ArtifactError, match=f"not valid model metadata: {message}"):
+        load_model(tmp_path)
