@@ -134,7 +134,7 @@ def login(request: Request, settings: SettingsDep, key: Annotated[str, Form()] =
         max_age=int(settings.admin_session_hours * 3600),
         httponly=True,
         samesite="strict",
-        secure=request.url.scheme == "https",
+        secure=request.url.scheme == "https" or settings.admin_cookie_secure,
         path="/admin",
     )
     return response

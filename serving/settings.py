@@ -42,6 +42,10 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=2_000_000, ge=1_024, description="Largest request body accepted.")
     cors_origins: CommaList = Field(default_factory=list, description="Origins allowed by CORS; empty turns CORS off.")
     admin_session_hours: float = Field(default=12.0, gt=0, description="How long an /admin login lasts.")
+    admin_cookie_secure: bool = Field(
+        default=False,
+        description="Mark the /admin cookie Secure also when this server sees plain HTTP (behind a TLS proxy).",
+    )
     admin_login_max_failures: int = Field(
         default=10,
         ge=0,

@@ -85,6 +85,16 @@ def test_login_sets_a_strict_http_only_cookie_without_the_key(client: TestClient
     assert API_KEY not in cookie
 
 
+@pytest.mark.parametrize(("secure_setting", "secure"), [(False, False), (True, True)])
+def test_cookie_is_secure_behind_a_tls_proxy_when_asked(
+    make_client: MakeClient, secure_setting: bool, secure: bool
+) -> None:
+    with make_client(admin_cookie_secure=secure_setting) as client:
+        response = client.post("/admin/login", data={"key": API_KEY}, headers=SAME_SITE, follow_redirects=False)
+    assert response.status_code == 303
+    assert ("Secure" in response.headers["set-cookie"]) is secure
+
+
 def test_admin_page_after_login_has_the_form_and_a_strict_policy(admin: TestClient) -> None:
     response = admin.get("/admin")
     assert "Sarankan disposisi" in response.text
