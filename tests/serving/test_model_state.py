@@ -92,8 +92,8 @@ def _garbage(model_dir: Path) -> None:
 DAMAGE: dict[str, tuple[Callable[[Path], object], str]] = {
     "truncated pickle, checksum redone": (_truncate, "cannot load model from"),
     "garbage pickle, checksum redone": (_garbage, "its files are damaged"),
-    "checksum of the wrong type": (lambda d: _set_meta(d, model_sha256=5), "its files are damaged"),
-    "versions of the wrong type": (lambda d: _set_meta(d, versions=[1]), "its files are damaged"),
+    "checksum of the wrong type": (lambda d: _set_meta(d, model_sha256=5), "model_sha256 must be a string"),
+    "versions of the wrong type": (lambda d: _set_meta(d, versions=[1]), "versions must be an object"),
     "model.json not an object": (lambda d: (d / META_FILE).write_text("[1, 2]"), "is not valid model metadata"),
     "model.json not UTF-8": (lambda d: (d / META_FILE).write_bytes(b"\xff\xfe{"), "is not valid model metadata"),
     "older artifact format": (lambda d: _set_meta(d, format_version=1), "has artifact format 1"),
@@ -130,7 +130,7 @@ def test_an_app_started_on_a_damaged_model_answers_503_not_500(
         routed = client.post("/v1/route", json={"text": PDAM_COMPLAINT})
         health = client.get("/healthz")
     assert (ready.status_code, routed.status_code, health.status_code) == (503, 503, 200)
-    assert "its files are damaged" in routed.json()["detail"]
+    assert DAMAGE[damage][1] in routed.json()["detail"]
 
 
 def test_reload_refuses_a_model_that_loads_but_cannot_route(
