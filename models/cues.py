@@ -16,7 +16,7 @@ from importlib import resources
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["Cue", "candidate_cues", "cue_matrix", "find_cues", "load_cues"]
+__all__ = ["Cue", "candidate_cues", "cue_matrix", "cues_to_try", "find_cues", "load_cues"]
 
 _MAX_SNIPPET = 80
 
@@ -89,7 +89,8 @@ def candidate_cues(token: str) -> frozenset[int]:
     return frozenset(found)
 
 
-def _candidates(expanded: str) -> list[int]:
+def cues_to_try(expanded: str) -> list[int]:
+    """Indices of the cues whose regex must run on one expanded text (the trigger prefilter)."""
     candidates: set[int] = set()
     for cues in map(candidate_cues, set(expanded.split())):
         candidates |= cues
@@ -100,7 +101,7 @@ def find_cues(expanded: str) -> list[tuple[str, str]]:
     """(cue name, matched phrase) for every cue that fires in one expanded text."""
     cues = load_cues()
     found = []
-    for index in _candidates(expanded):
+    for index in cues_to_try(expanded):
         match = cues[index].search(expanded)
         if match:
             found.append((cues[index].name, match.group(0)[:_MAX_SNIPPET]))
@@ -115,7 +116,7 @@ def cue_matrix(expanded_texts: Iterable[str]) -> sp.csr_matrix:
     count = 0
     for i, text in enumerate(expanded_texts):
         count += 1
-        for j in _candidates(text):
+        for j in cues_to_try(text):
             if cues[j].search(text):
                 rows.append(i)
                 cols.append(j)

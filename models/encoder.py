@@ -25,7 +25,7 @@ from itertools import chain
 import numpy as np
 import scipy.sparse as sp
 
-from models.cues import candidate_cues, load_cues
+from models.cues import candidate_cues, cues_to_try, load_cues
 from models.features import TokenTfidf, char_wb_ngrams
 from models.stem import stem_word
 from models.text import load_stopwords, token_runs, words_of_run
@@ -290,14 +290,14 @@ class ChunkEncoder:
     def _cue_hits(self, n: int, forms: np.ndarray, text: np.ndarray) -> sp.csr_matrix:
         """Binary (n_texts, n_cues) hits; a cue's regex runs only where a token can trigger it."""
         bounds = np.searchsorted(text, np.arange(n + 1))
+        nonempty = np.flatnonzero(bounds[1:] > bounds[:-1])  # a text without words has no cue
         if self._cue_bits:
             bits = np.zeros(n, dtype=np.uint64)
-            nonempty = np.flatnonzero(bounds[1:] > bounds[:-1])
             if nonempty.size:
                 bits[nonempty] = np.bitwise_or.reduceat(self._form_cues.array[forms], bounds[nonempty])
             candidates = np.flatnonzero(bits)
         else:
-            candidates = np.arange(n)
+            candidates = nonempty
         rows: list[int] = []
         columns: list[int] = []
         if not candidates.size:
@@ -318,7 +318,7 @@ class ChunkEncoder:
                 if which is None:
                     which = which_of[mask] = [j for j in range(len(self._cues)) if mask >> j & 1]
             else:
-                which = sorted(set(chain.from_iterable(map(candidate_cues, set(expanded.split())))))
+                which = cues_to_try(expanded)
             for j in which:
                 if self._cues[j].search(expanded):
                     rows.append(i)

@@ -184,3 +184,15 @@ def test_large_tables_pickle_as_blobs_and_come_back_equal(sample_router: Complai
     assert copy.features_.transformer_list[0][1].vocabulary_ == word.vocabulary_
     assert copy.stem_table_ == sample_router.stem_table_
     assert copy.word_terms_.tolist() == sample_router.word_terms_.tolist()
+
+
+def test_encoder_without_cue_bits_gives_the_same_hits(
+    sample_router: ComplaintRouter, samples_csv: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """More cues than bits in a word: every text goes through the text-by-text prefilter instead."""
+    import models.encoder
+
+    monkeypatch.setattr(models.encoder, "_MAX_BIT_CUES", 0)
+    encoder = _encoder(sample_router)
+    assert not encoder._cue_bits
+    _assert_same(sample_router, encoder, EDGE_TEXTS + _sample_texts(samples_csv)[:120])
