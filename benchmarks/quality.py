@@ -33,7 +33,6 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +52,7 @@ from benchmarks.report import (  # noqa: E402
     targets_for,
     write_section,
 )
-from models.artifact import MODEL_FILE, save_model  # noqa: E402
+from models.artifact import MODEL_FILE, library_versions, save_model  # noqa: E402
 from models.stem import stem_word  # noqa: E402
 from training.data import DataError, Dataset, load_dataset  # noqa: E402
 from training.evaluate import evaluate_router  # noqa: E402
@@ -247,11 +246,7 @@ def machine_info() -> dict[str, str]:
         "platform": platform.platform(terse=True),
         "commit": _git_revision(),
     }
-    for name in LIBRARIES:
-        try:
-            info[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            info[name] = "not installed"
+    info.update(library_versions(LIBRARIES))
     return info
 
 

@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
@@ -62,9 +63,10 @@ class ModelMetadata:
     format_version: int = FORMAT_VERSION
 
 
-def library_versions() -> dict[str, str]:
+def library_versions(names: Sequence[str] = _RECORDED) -> dict[str, str]:
+    """Installed version of each named distribution ("not installed" where absent)."""
     versions = {}
-    for name in _RECORDED:
+    for name in names:
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
@@ -127,12 +129,14 @@ def load_metadata(model_dir: str | os.PathLike[str]) -> ModelMetadata:
         raise ArtifactError(f"{path} is not valid model metadata: {exc}") from exc
     for name, kind in _FIELD_TYPES.items():
         value = getattr(meta, name)
-        wrong = not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool)
+        # bool is an int to isinstance, but no field holds one; a label list holds only strings
+        wrong = isinstance(value, bool) or not isinstance(value, kind)
         if not wrong and kind is list:
             wrong = not all(isinstance(item, str) for item in value)
         if wrong:
-            expected = "a list of strings" if kind is list else _KIND_NAMES[kind]
-            raise ArtifactError(f"{path} is not valid model metadata: {name} must be {expected}, got {value!r:.80}")
+            raise ArtifactError(
+                f"{path} is not valid model metadata: {name} must be {_KIND_NAMES[kind]}, got {value!r:.80}"
+            )
     return meta
 
 
@@ -150,7 +154,13 @@ _FIELD_TYPES: dict[str, Any] = {
     "version": str,
     "format_version": int,
 }
-_KIND_NAMES: dict[Any, str] = {(int, float): "a number", dict: "an object", str: "a string", int: "an integer"}
+_KIND_NAMES: dict[Any, str] = {
+    list: "a list of strings",
+    (int, float): "a number",
+    dict: "an object",
+    str: "a string",
+    int: "an integer",
+}
 
 
 def load_model(

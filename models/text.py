@@ -167,10 +167,7 @@ def token_runs(text: str) -> list[str]:
     On ASCII text (most complaints) the pieces are the runs of ``[a-z0-9_]`` (one ``str.translate``
     and ``split``, several times faster than the token regex); otherwise the raw tokens themselves.
     """
-    normalised = normalise(text)
-    if "[" in normalised:
-        for placeholder, token in _PLACEHOLDER_TOKENS.items():
-            normalised = normalised.replace(placeholder, f" {token} ")
+    normalised = _placeholders_as_tokens(normalise(text))
     if normalised.isascii():
         # No token can span a character outside [a-z0-9_], so the token regex over the whole text
         # finds exactly what it finds over each run of those characters.
@@ -187,10 +184,16 @@ def words_of_run(run: str) -> tuple[str, ...]:
 
 def tokenize(normalised: str) -> list[str]:
     """Word tokens of normalised text, with slang expanded, stretched letters and ``kata2`` undone."""
+    raw = _TOKEN_RE.findall(_placeholders_as_tokens(normalised))
+    return list(chain.from_iterable(map(standard_form, raw)))
+
+
+def _placeholders_as_tokens(normalised: str) -> str:
+    """``[nik]``, ``[url]``... of masked lower-case text as the single tokens ``_nik_``, ``_url_``..."""
     if "[" in normalised:
         for placeholder, token in _PLACEHOLDER_TOKENS.items():
             normalised = normalised.replace(placeholder, f" {token} ")
-    return list(chain.from_iterable(map(standard_form, _TOKEN_RE.findall(normalised))))
+    return normalised
 
 
 @lru_cache(maxsize=200_000)

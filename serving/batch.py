@@ -135,7 +135,7 @@ def _pool(jobs: int, model_dir: Path, router: ComplaintRouter) -> ProcessPoolExe
 class LocalSource:
     """One file, routed in this process (``jobs=1``) or by a pool of worker processes."""
 
-    def __init__(self, source: InputFile, options: BatchOptions, model_dir: Path, router: ComplaintRouter | None):
+    def __init__(self, source: InputFile, options: BatchOptions, model_dir: Path, router: ComplaintRouter):
         self.source = source
         self.options = options
         self.model_dir = model_dir
@@ -155,7 +155,6 @@ class LocalSource:
 
     def frames(self) -> Iterator[pd.DataFrame]:
         if self.options.jobs == 1:
-            assert self.router is not None
             for chunk, errors, routable in self._checked():
                 yield add_columns(chunk.frame, errors, route_texts(self.router, routable))
             return
@@ -163,7 +162,6 @@ class LocalSource:
 
     def _pool_frames(self) -> Iterator[pd.DataFrame]:
         jobs = self.options.jobs
-        assert self.router is not None
         pool = _pool(jobs, self.model_dir, self.router)
         pending: deque[tuple[pd.DataFrame, list[str], Future[dict[str, list[Any]]]]] = deque()
         try:
