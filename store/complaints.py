@@ -113,6 +113,16 @@ class ComplaintStore:
             return postgresql.insert(ComplaintRow).on_conflict_do_nothing(index_elements=["id"])
         raise ValueError(f"the complaint store supports SQLite and PostgreSQL, not {dialect}")
 
+    def known_ids(self, ids: Sequence[str]) -> set[str]:
+        """Which of ``ids`` are stored already (asked in slices of 500, under any database's parameter limit)."""
+        wanted = list(dict.fromkeys(ids))
+        found: set[str] = set()
+        with self._sessions() as session:
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                found.update(session.scalars(select(ComplaintRow.id).where(ComplaintRow.id.in_(chunk))))
+        return found
+
     def get(self, complaint_id: str) -> ComplaintRow:
         with self._sessions() as session:
             row = session.get(ComplaintRow, complaint_id)

@@ -34,6 +34,7 @@ def test_an_id_is_stored_once_even_when_sent_again(migrated: Engine) -> None:
     assert store.add([_complaint(1), _complaint(2), _complaint(1)]) == [True, True, False]
     assert store.add([_complaint(2), _complaint(3)]) == [False, True]
     assert store.count() == 3
+    assert store.known_ids(["c001", "c009", "c003", "c001"]) == {"c001", "c003"}
     assert suggestion_of(store.get("c002"))["suggestions"][0]["opd"] == "Dinas PUPR"
 
 
