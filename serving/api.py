@@ -25,7 +25,7 @@ from starlette.concurrency import run_in_threadpool
 
 from models.logs import configure_logging
 from serving import admin, routes
-from serving.auth import LoginThrottle
+from serving.auth import FailureThrottle
 from serving.errors import FeedbackUnavailableError, ModelLoadError, install_error_handlers
 from serving.feedback import FeedbackStore
 from serving.limits import BodySizeLimit
@@ -86,7 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.models = ModelHolder()
     app.state.feedback = None
-    app.state.login_throttle = LoginThrottle(settings.admin_login_max_failures)
+    app.state.login_throttle = FailureThrottle(settings.admin_login_max_failures)
     install_error_handlers(app)
     app.include_router(routes.router)
     app.include_router(admin.router)

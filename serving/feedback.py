@@ -45,7 +45,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sess
 from sqlalchemy.pool import StaticPool
 
 from models.text import mask_personal_data, repair
-from serving.errors import FeedbackUnavailableError
+from serving.errors import FeedbackUnavailableError, database_reason
+from serving.sessions import AdminSessions
 
 __all__ = ["EXPORT_COLUMNS", "FeedbackRow", "FeedbackStore", "StoredFeedback", "mask_text"]
 
@@ -113,7 +114,10 @@ def _make_engine(url: str) -> Engine:
 
 
 class FeedbackStore:
-    """Admins' decisions in an SQL database; tables are created on first use of a new database."""
+    """Admins' decisions in an SQL database; tables are created on first use of a new database.
+
+    The same database keeps the open /admin sessions (:attr:`sessions`), so that every API worker
+    sharing it knows of a logout."""
 
     def __init__(self, url: str) -> None:
         self.url = url
@@ -121,9 +125,11 @@ class FeedbackStore:
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         try:
             _Base.metadata.create_all(self.engine)
+            self.sessions = AdminSessions(self.engine)
         except SQLAlchemyError as exc:
             self.engine.dispose()
-            raise FeedbackUnavailableError(f"cannot open the feedback store {self.safe_url}: {_reason(exc)}") from exc
+            reason = database_reason(exc)
+            raise FeedbackUnavailableError(f"cannot open the feedback store {self.safe_url}: {reason}") from exc
 
     @property
     def safe_url(self) -> str:
@@ -161,7 +167,7 @@ class FeedbackStore:
                 session.flush()
                 feedback_id = row.id
         except SQLAlchemyError as exc:
-            raise FeedbackUnavailableError(f"could not store the feedback: {_reason(exc)}") from exc
+            raise FeedbackUnavailableError(f"could not store the feedback: {database_reason(exc)}") from exc
         return StoredFeedback(feedback_id=feedback_id, complaint_id=complaint_id, accepted=accepted)
 
     def count(self) -> int:
@@ -243,7 +249,7 @@ class FeedbackStore:
             with self._sessions() as session:
                 yield session
         except SQLAlchemyError as exc:
-            raise FeedbackUnavailableError(f"cannot read the feedback store: {_reason(exc)}") from exc
+            raise FeedbackUnavailableError(f"cannot read the feedback store: {database_reason(exc)}") from exc
 
 
 def mask_text(text: str) -> str:
@@ -262,7 +268,3 @@ def _iso(value: datetime | None) -> str | None:
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return value.isoformat(timespec="seconds")
-
-
-def _reason(exc: SQLAlchemyError) -> str:
-    return str(getattr(exc, "orig", None) or exc).splitlines()[0]
