@@ -87,6 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.models = ModelHolder()
     app.state.feedback = None
     app.state.login_throttle = FailureThrottle(settings.admin_login_max_failures)
+    app.state.key_throttle = FailureThrottle(settings.api_key_max_failures)
     install_error_handlers(app)
     app.include_router(routes.router)
     app.include_router(admin.router)

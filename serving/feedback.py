@@ -4,10 +4,12 @@
 Each row is one decision: the complaint id and text, the OPD and urgency the admin chose, the OPD the
 model suggested and whether the admin kept it. The text is training data, so it is stored, but with
 NIK/KK numbers, phone numbers, e-mail addresses and URLs masked (:func:`mask_text`)
-before it reaches the database; the model masks them anyway, so nothing useful is lost.
+before it reaches the database; the model masks them anyway, so nothing useful is lost. The OPD names,
+which an admin may type freely, are masked the same way.
 
 :meth:`FeedbackStore.export_csv` yields the latest decision per complaint as CSV in the training
-format (``id,teks,opd,urgensi``), so ``disposisi train export.csv`` retrains on it as it is.
+format (``id,teks,opd,urgensi``), so ``disposisi train export.csv`` retrains on it as it is; a cell
+that a spreadsheet would run as a formula gets a leading ``'`` (:func:`spreadsheet_safe`).
 The store is safe to share between threads (one engine, one short transaction per call); SQLite runs
 in WAL mode with a busy timeout so concurrent writers wait instead of failing.
 """
@@ -48,13 +50,14 @@ from models.text import mask_personal_data, repair
 from serving.errors import FeedbackUnavailableError, database_reason
 from serving.sessions import AdminSessions
 
-__all__ = ["EXPORT_COLUMNS", "FeedbackRow", "FeedbackStore", "StoredFeedback", "mask_text"]
+__all__ = ["EXPORT_COLUMNS", "FeedbackRow", "FeedbackStore", "StoredFeedback", "mask_text", "spreadsheet_safe"]
 
 logger = logging.getLogger(__name__)
 
 EXPORT_COLUMNS = ("id", "teks", "opd", "urgensi")
 _SQLITE_BUSY_MS = 30_000
 _EXPORT_BATCH = 500
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 class _Base(DeclarativeBase):
@@ -149,8 +152,12 @@ class FeedbackStore:
         suggested_opd: str | None = None,
         model_version: str | None = None,
     ) -> StoredFeedback:
-        """Store one decision (text masked); ``accepted`` is ``opd == suggested_opd`` when a suggestion is known."""
-        opd, complaint_id, suggested_opd = opd.replace("\x00", ""), _no_nul(complaint_id), _no_nul(suggested_opd)
+        """Store one decision; ``accepted`` is ``opd == suggested_opd`` when a suggestion is known.
+
+        The text and the free-text OPD names are masked like a complaint (an admin may type a phone number
+        into "another OPD"); the complaint id is stored as given (it is the caller's key, see the README)."""
+        opd, complaint_id = mask_text(opd), _no_nul(complaint_id)
+        suggested_opd = None if suggested_opd is None else mask_text(suggested_opd)
         accepted = None if suggested_opd is None else opd == suggested_opd
         row = FeedbackRow(
             complaint_id=complaint_id,
@@ -191,7 +198,8 @@ class FeedbackStore:
         writer.writerow(EXPORT_COLUMNS)
         with self._read() as session:
             for n, (row_id, complaint_id, text, opd, urgency) in enumerate(session.execute(query), start=1):
-                writer.writerow([complaint_id or f"feedback-{row_id}", text, opd, urgency or ""])
+                cells = (complaint_id or f"feedback-{row_id}", text, opd, urgency or "")
+                writer.writerow([spreadsheet_safe(cell) for cell in cells])
                 if n % _EXPORT_BATCH == 0:
                     yield buffer.getvalue()
                     buffer.seek(0)
@@ -256,6 +264,16 @@ def mask_text(text: str) -> str:
     """The text as it is stored: NUL characters dropped (PostgreSQL refuses them), repaired like the model
     repairs it (zero-width marks hidden inside a number would otherwise keep it from being masked), and masked."""
     return mask_personal_data(repair(text.replace("\x00", "")))
+
+
+def spreadsheet_safe(cell: str) -> str:
+    """``cell`` with a leading ``'`` when a spreadsheet would read it as a formula (OWASP "CSV injection":
+    a cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return), and its line breaks
+    written as ``\n`` (the csv module does not quote a lone ``\r``, which readers take for the end of the
+    row). Training reads the ``'`` as one more character of the text, which changes nothing that matters."""
+    if cell.startswith(_FORMULA_STARTS):
+        cell = "'" + cell
+    return cell.replace("\r\n", "\n").replace("\r", "\n") if "\r" in cell else cell
 
 
 def _no_nul(value: str | None) -> str | None:

@@ -51,6 +51,11 @@ class Settings(BaseSettings):
         ge=0,
         description="Failed /admin logins per client address in 15 minutes before it must wait; 0: off.",
     )
+    api_key_max_failures: int = Field(
+        default=20,
+        ge=0,
+        description="Requests with a wrong API key per client address in 15 minutes before it must wait; 0: off.",
+    )
 
     @field_validator("api_keys", "cors_origins", "trusted_model_dirs", mode="before")
     @classmethod

@@ -37,6 +37,7 @@ def make_settings(**overrides: Any) -> Settings:
         "cors_origins": [],
         "admin_session_hours": 12.0,
         "admin_login_max_failures": 10,
+        "api_key_max_failures": 20,
     }
     values.update(overrides)
     return Settings(**values)

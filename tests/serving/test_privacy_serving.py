@@ -82,7 +82,7 @@ def test_serving_path_never_shows_stores_or_logs_personal_data(
         answers.append(client.post("/v1/route", content=COMPLAINTS[2].encode(), headers=AUTH))
         answers.append(client.get(f"/v1/route?email={SECRETS['email']}&nik={SECRETS['nik']}"))
         answers.append(client.get(f"/tidak-ada/{SECRETS['nik']}"))
-        answers.append(client.get("/v1/stats"))
+        answers.append(client.get("/v1/stats", headers=AUTH))
         answers.append(client.get("/v1/model"))
         # The /admin page: login, a suggestion, a decision, a CSV queue.
         answers.append(client.post("/admin/login", data={"key": API_KEY}, headers=SAME_SITE, follow_redirects=False))
