@@ -28,7 +28,7 @@ from serving import admin, routes
 from serving.auth import FailureThrottle
 from serving.errors import FeedbackUnavailableError, ModelLoadError, install_error_handlers
 from serving.feedback import FeedbackStore
-from serving.limits import BodySizeLimit
+from serving.limits import RequestLimits
 from serving.model_state import ModelHolder, ModelSource
 from serving.settings import Settings, get_settings
 
@@ -99,7 +99,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_methods=["GET", "POST"],
             allow_headers=["Content-Type", "X-API-Key", "Authorization"],
         )
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        RequestLimits,
+        max_bytes=settings.max_body_bytes,
+        max_headers=settings.max_header_count,
+        max_header_bytes=settings.max_header_bytes,
+    )
     return app
 
 
