@@ -7,7 +7,6 @@ a logout at once (two apps on one SQLite file stand for two workers here; Postgr
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -19,7 +18,7 @@ from serving.auth import SESSION_COOKIE
 from serving.feedback import FeedbackStore
 from serving.sessions import AdminSessionRow
 from serving.settings import Settings
-from tests.serving.conftest import API_KEY, AUTH, OTHER_KEY, MakeClient, service_or_skip
+from tests.serving.conftest import API_KEY, AUTH, OTHER_KEY, MakeClient
 
 SAME_SITE = {"Origin": "http://testserver"}
 DECISION = {"teks": "Lampu jalan mati di Jalan Fiktif", "suggested_opd": "Dinas Perhubungan", "action": "terima"}
@@ -152,18 +151,6 @@ def test_a_session_expires_on_the_server_whatever_the_browser_keeps(tmp_path: Pa
         sessions.end(later)  # ending twice is fine
     finally:
         store.close()
-
-
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    url = service_or_skip("DISPOSISI_TEST_POSTGRES_URL", "a PostgreSQL server")
-    store = FeedbackStore(url)
-    AdminSessionRow.metadata.drop_all(store.engine)
-    store.close()
-    yield url
-    store = FeedbackStore(url)
-    AdminSessionRow.metadata.drop_all(store.engine)
-    store.close()
 
 
 @pytest.mark.postgres
