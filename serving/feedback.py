@@ -5,7 +5,8 @@ Each row is one decision: the complaint id and text, the OPD and urgency the adm
 model suggested and whether the admin kept it. The text is training data, so it is stored, but with
 NIK/KK numbers, phone numbers, e-mail addresses and URLs masked (:func:`mask_text`)
 before it reaches the database; the model masks them anyway, so nothing useful is lost. The OPD names,
-which an admin may type freely, are masked the same way.
+which an admin may type freely, are masked the same way (and again when stats or exports show them,
+for rows stored before they were).
 
 :meth:`FeedbackStore.export_csv` yields the latest decision per complaint as CSV in the training
 format (``id,teks,opd,urgensi``), so ``disposisi train export.csv`` retrains on it as it is; a cell
@@ -19,7 +20,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -198,7 +199,7 @@ class FeedbackStore:
         writer.writerow(EXPORT_COLUMNS)
         with self._read() as session:
             for n, (row_id, complaint_id, text, opd, urgency) in enumerate(session.execute(query), start=1):
-                cells = (complaint_id or f"feedback-{row_id}", text, opd, urgency or "")
+                cells = (complaint_id or f"feedback-{row_id}", text, mask_text(opd), urgency or "")
                 writer.writerow([spreadsheet_safe(cell) for cell in cells])
                 if n % _EXPORT_BATCH == 0:
                     yield buffer.getvalue()
@@ -241,11 +242,10 @@ class FeedbackStore:
             "with_suggestion": judged,
             "accepted": accepted,
             "acceptance_rate": round(accepted / judged, 4) if judged else None,
-            "by_suggested_opd": {
-                str(opd): {"suggested": int(n), "accepted": int(k or 0), "acceptance_rate": round(int(k or 0) / n, 4)}
-                for opd, n, k in per_opd
-            },
-            "top_corrections": [{"suggested": s, "chosen": c, "count": int(n)} for s, c, n in corrections],
+            "by_suggested_opd": _acceptance_by_opd(per_opd),
+            "top_corrections": [
+                {"suggested": _shown(s), "chosen": _shown(c), "count": int(n)} for s, c, n in corrections
+            ],
             "by_urgency": {str(level or "none"): int(n) for level, n in levels},
             "first_at": _iso(first),
             "last_at": _iso(last),
@@ -264,6 +264,21 @@ def mask_text(text: str) -> str:
     """The text as it is stored: NUL characters dropped (PostgreSQL refuses them), repaired like the model
     repairs it (zero-width marks hidden inside a number would otherwise keep it from being masked), and masked."""
     return mask_personal_data(repair(text.replace("\x00", "")))
+
+
+def _shown(opd: str | None) -> str | None:
+    """An OPD name as stats and exports show it: masked again, for rows stored before names were masked."""
+    return None if opd is None else mask_text(opd)
+
+
+def _acceptance_by_opd(per_opd: Sequence[Any]) -> dict[str, dict[str, Any]]:
+    """Suggested and accepted counts per suggested OPD (names that mask alike are counted together)."""
+    tallies: dict[str, list[int]] = {}
+    for opd, suggested, accepted in per_opd:
+        tally = tallies.setdefault(mask_text(str(opd)), [0, 0])
+        tally[0] += int(suggested)
+        tally[1] += int(accepted or 0)
+    return {opd: {"suggested": n, "accepted": k, "acceptance_rate": round(k / n, 4)} for opd, (n, k) in tallies.items()}
 
 
 def spreadsheet_safe(cell: str) -> str:

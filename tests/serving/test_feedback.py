@@ -14,7 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from serving.errors import FeedbackUnavailableError
-from serving.feedback import EXPORT_COLUMNS, FeedbackStore, mask_text
+from serving.feedback import EXPORT_COLUMNS, FeedbackRow, FeedbackStore, mask_text
 from tests.serving.conftest import AUTH, MakeClient
 
 # Team-written, fictional personal data (same kinds as data/samples): it must never be stored as is.
@@ -138,6 +138,21 @@ def test_free_text_opd_names_are_masked_before_they_are_stored(store: FeedbackSt
     shown = repr(store.stats()) + "".join(store.export_csv())
     for value in (FAKE_PHONE, FAKE_EMAIL, FAKE_NIK):
         assert value not in shown
+
+
+def test_opd_names_stored_unmasked_by_an_older_version_are_masked_when_shown(store: FeedbackStore) -> None:
+    for opd in (f"Dinas Sosial {FAKE_PHONE}", "Dinas Sosial 0813-9999-1111"):  # rows written before masking
+        with store.engine.begin() as connection:
+            connection.execute(
+                FeedbackRow.__table__.insert().values(text="banjir", opd=opd, suggested_opd=opd, accepted=False)
+            )
+    stats = store.stats()
+    assert stats["by_suggested_opd"] == {
+        "Dinas Sosial [TELEPON]": {"suggested": 2, "accepted": 0, "acceptance_rate": 0.0}
+    }
+    assert {c["suggested"] for c in stats["top_corrections"]} == {"Dinas Sosial [TELEPON]"}
+    assert {row["opd"] for row in _export(store)} == {"Dinas Sosial [TELEPON]"}
+    assert FAKE_PHONE not in repr(stats)
 
 
 def test_stats_count_decisions_and_acceptance(store: FeedbackStore) -> None:
