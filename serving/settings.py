@@ -55,6 +55,11 @@ class Settings(BaseSettings):
         ge=0,
         description="Connections or requests in progress per worker past which uvicorn answers 503; 0: no limit.",
     )
+    max_analysis_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        description="CPU seconds one routing request may spend analysing its texts before a 422; 0: no limit.",
+    )
     cors_origins: CommaList = Field(default_factory=list, description="Origins allowed by CORS; empty turns CORS off.")
     admin_session_hours: float = Field(default=12.0, gt=0, description="How long an /admin login lasts.")
     admin_cookie_secure: bool = Field(

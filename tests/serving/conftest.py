@@ -41,6 +41,7 @@ def make_settings(**overrides: Any) -> Settings:
         "client_timeout_seconds": 20.0,
         "keep_alive_seconds": 5,
         "max_connections": 1_000,
+        "max_analysis_seconds": 5.0,
         "cors_origins": [],
         "admin_session_hours": 12.0,
         "admin_login_max_failures": 10,
