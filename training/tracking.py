@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from training.data import Dataset
 from training.evaluate import evaluate_router
 from training.fit import TrainResult
 
-__all__ = ["DEFAULT_TRACKING_URI", "TrackingResult", "configure_tracking", "log_training_run"]
+__all__ = ["DEFAULT_TRACKING_URI", "RunInput", "TrackingResult", "configure_tracking", "log_training_run"]
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +42,16 @@ INPUT_EXAMPLE = [
     "Jalan di depan SD kami berlubang besar, sudah ada motor jatuh. Mohon segera diperbaiki.",
     "Sampah di TPS belum diangkut seminggu, bau sekali.",
 ]
+
+
+@dataclass(frozen=True)
+class RunInput:
+    """A dataset of the run: a frame of ids, labels and text hashes (no text), its name and its role."""
+
+    name: str
+    frame: Any  # pandas.DataFrame
+    context: str  # "training" or "evaluation"
+    targets: str = "opd"
 
 
 @dataclass
@@ -128,10 +139,17 @@ def log_training_run(
     registered_model: str = "disposisi",
     promote: bool = False,
     tracking_uri: str | None = None,
+    inputs: Sequence[RunInput] = (),
+    extra_params: dict[str, Any] | None = None,
+    version_tags: dict[str, str] | None = None,
 ) -> TrackingResult:
-    """Log the run, register the model directory as a new version, and move ``champion`` if it has earned it."""
+    """Log the run, register the model directory as a new version, and move ``champion`` if it has earned it.
+
+    ``inputs`` are logged as the run's datasets (``mlflow.data``: name, row count, digest, schema; never the texts),
+    ``extra_params`` beside the usual ones, and ``version_tags`` on the registered version."""
     import mlflow
     from mlflow import MlflowClient
+    from mlflow.data.pandas_dataset import from_pandas
     from mlflow.models import infer_signature
 
     configure_tracking(tracking_uri)
@@ -150,6 +168,11 @@ def log_training_run(
                 "review_threshold": round(meta.review_threshold, 6),
             }
         )
+        if extra_params:
+            mlflow.log_params(extra_params)
+        for run_input in inputs:
+            dataset = from_pandas(run_input.frame, name=run_input.name, targets=run_input.targets)
+            mlflow.log_input(dataset, context=run_input.context)
         mlflow.set_tags({"model_version": meta.version, "model_sha256": meta.model_sha256})
         mlflow.log_metrics(
             _flat_metrics({**result.metrics, **result.threshold_metrics, "train_seconds": result.seconds})
@@ -184,6 +207,8 @@ def log_training_run(
     champion = None
     if version is not None:
         client.set_model_version_tag(registered_model, version, "opd_macro_f1", f"{result.metrics['opd_macro_f1']:.4f}")
+        for tag, value in (version_tags or {}).items():
+            client.set_model_version_tag(registered_model, version, tag, value)
         if promoted:
             client.set_registered_model_alias(registered_model, "champion", version)
             champion = version

@@ -1,0 +1,248 @@
+"""``disposisi retrain``: learn from the admins' decisions, and let the champion move only on merit.
+
+1. The latest decision per complaint is read from the store (:func:`store.decisions.latest_decisions`); the most
+   recent of them (``holdout`` of them, at least ``min_eval``) are held out, time-ordered, as the evaluation set:
+   the model is judged on the newest language, the way it will meet the next complaints.
+2. The challenger is trained on the base data plus the older decisions, evaluated on the held-out decisions; the
+   champion is re-evaluated on the same rows (:func:`training.tracking.log_training_run`), and ``champion`` moves
+   only when the challenger is at least as good, or with ``promote``.
+3. The run logs its inputs as MLflow datasets (base data and decisions: row counts and digests, never texts) and a
+   fingerprint of the decisions it used; the registered version carries that fingerprint, so a second run with no
+   new decision does nothing ("no new decisions since version N: nothing to do"). Safe to run from cron.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Sequence
+from os import PathLike
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import create_engine
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+from models.artifact import save_model
+from store.decisions import LabelledDecision, latest_decisions
+from store.migrate import upgrade
+from training.data import DataError, Dataset, load_dataset
+from training.fit import train_router
+
+__all__ = ["OUTSIDE_LABEL", "RetrainError", "retrain_model"]
+
+logger = logging.getLogger(__name__)
+
+OUTSIDE_LABEL = "Di luar kewenangan"
+_FINGERPRINT_TAG = "feedback_sha256"
+
+
+class RetrainError(Exception):
+    """Retraining cannot run as asked (no store, too few decisions); the message says what to do."""
+
+
+def retrain_model(
+    base: Sequence[str | PathLike[str]],
+    model_dir: str | PathLike[str],
+    *,
+    feedback_url: str,
+    include_outside: bool = False,
+    holdout: float = 0.2,
+    min_eval: int = 10,
+    promote: bool = False,
+    registered_model: str = "disposisi",
+    tracking_uri: str | None = None,
+    params: dict[str, Any] | None = None,
+    review_target: float = 0.95,
+    text_column: str = "teks",
+    opd_column: str = "opd",
+    urgency_column: str | None = None,
+    urgency_files: Sequence[str | PathLike[str]] = (),
+    id_column: str = "id",
+    encoding: str = "utf-8",
+) -> dict[str, Any]:
+    """Retrain on ``base`` plus the store's decisions; see the module docstring. A summary dict."""
+    from training.tracking import RunInput, log_training_run
+
+    if not 0.0 < holdout < 1.0:
+        raise RetrainError(f"holdout must be between 0 and 1, got {holdout}")
+    decisions = _read_decisions(feedback_url, include_outside)
+    fingerprint = _fingerprint(decisions)
+    previous = _version_with_fingerprint(registered_model, fingerprint, tracking_uri)
+    if previous is not None:
+        message = f"no new decisions since version {previous}: nothing to do"
+        logger.info(message)
+        return {"retrained": False, "reason": message, "version": previous, "decisions": len(decisions)}
+    n_eval = max(min_eval, round(holdout * len(decisions)))
+    if len(decisions) < 2 * n_eval:
+        raise RetrainError(
+            f"the store holds {len(decisions)} decisions; retrain holds out the newest {n_eval} to judge the "
+            f"new model and needs at least as many to learn from ({2 * n_eval} in all): wait for more decisions, "
+            "lower --min-eval, or train on an export with `disposisi train`"
+        )
+    try:
+        base_data = load_dataset(
+            base,
+            text_column=text_column,
+            opd_column=opd_column,
+            urgency_column=urgency_column,
+            urgency_files=urgency_files,
+            id_column=id_column,
+            encoding=encoding,
+        )
+    except DataError as exc:
+        raise RetrainError(str(exc)) from exc
+    older, newest = decisions[:-n_eval], decisions[-n_eval:]
+    train = _joined(base_data, older)
+    evaluation = _as_dataset(newest, "decisions (newest)")
+    logger.info(
+        "retraining on %d base rows + %d decisions, judged on the newest %d decisions (from %s)",
+        len(base_data),
+        len(older),
+        len(newest),
+        newest[0].decided_at.isoformat(),
+    )
+    result = train_router(train, evaluation, params=params, review_target=review_target)
+    data_info = {
+        "train": train.summary(),
+        "train_sources": [Path(s).name for s in base_data.sources],
+        "eval": evaluation.summary(),
+        "feedback": {"decisions": len(decisions), "train": len(older), "eval": len(newest), "sha256": fingerprint},
+        "metrics_source": "newest decisions",
+        "review_target": review_target,
+    }
+    metrics = {k: v for k, v in result.metrics.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
+    meta = save_model(result.router, model_dir, data=data_info, metrics=metrics)
+    tracked = log_training_run(
+        result,
+        meta,
+        train,
+        evaluation,
+        model_dir=Path(model_dir),
+        registered_model=registered_model,
+        promote=promote,
+        tracking_uri=tracking_uri,
+        inputs=[
+            RunInput("base", _frame_of(base_data), "training"),
+            RunInput("decisions", _decision_frame(older), "training"),
+            RunInput("decisions-newest", _decision_frame(newest), "evaluation"),
+        ],
+        extra_params={
+            "feedback_rows": len(decisions),
+            "feedback_train_rows": len(older),
+            "feedback_eval_rows": len(newest),
+            "feedback_eval_from": newest[0].decided_at.isoformat(),
+            "feedback_include_outside": include_outside,
+            _FINGERPRINT_TAG: fingerprint,
+        },
+        version_tags={_FINGERPRINT_TAG: fingerprint},
+    )
+    return {
+        "retrained": True,
+        "model_dir": str(model_dir),
+        "model_version": meta.version,
+        "decisions": len(decisions),
+        "metrics": metrics,
+        "version": tracked.registered_version,
+        "champion": tracked.champion_version,
+        "promoted": tracked.promoted,
+        "reason": tracked.reason,
+    }
+
+
+def _read_decisions(url: str, include_outside: bool) -> list[LabelledDecision]:
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise RetrainError(f'feedback URL "{url}" is not an SQLAlchemy URL (e.g. sqlite:///var/feedback.db)') from exc
+    if parsed.get_backend_name() == "sqlite" and not Path(parsed.database or "").is_file():
+        raise RetrainError(f"no decisions store at {url}: the file does not exist (serve writes it under var/)")
+    engine = create_engine(parsed)
+    try:
+        upgrade(engine)
+        return latest_decisions(engine, outside_label=OUTSIDE_LABEL if include_outside else None)
+    except SQLAlchemyError as exc:
+        where = parsed.render_as_string(hide_password=True)
+        raise RetrainError(f"cannot read the decisions from {where}: {str(exc).splitlines()[0]}") from exc
+    finally:
+        engine.dispose()
+
+
+def _fingerprint(decisions: Sequence[LabelledDecision]) -> str:
+    digest = hashlib.sha256()
+    for d in decisions:
+        digest.update(f"{d.complaint_id}\x1f{d.opd}\x1f{d.urgency or ''}\x1f{d.text}\x1e".encode())
+    return digest.hexdigest()
+
+
+def _version_with_fingerprint(name: str, fingerprint: str, tracking_uri: str | None) -> str | None:
+    """The newest registered version trained on exactly these decisions, if any."""
+    from mlflow import MlflowClient
+    from mlflow.exceptions import MlflowException
+
+    from training.tracking import configure_tracking
+
+    configure_tracking(tracking_uri)
+    try:
+        versions = MlflowClient().search_model_versions(f"name = '{name}'")
+    except MlflowException:
+        return None
+    for version in sorted(versions, key=lambda v: int(v.version), reverse=True):
+        if (version.tags or {}).get(_FINGERPRINT_TAG) == fingerprint:
+            return str(version.version)
+    return None
+
+
+def _as_dataset(decisions: Sequence[LabelledDecision], source: str) -> Dataset:
+    return Dataset(
+        texts=[d.text for d in decisions],
+        opd=[d.opd for d in decisions],
+        urgency=[d.urgency or "" for d in decisions],
+        sources=[source],
+        sha256=_fingerprint(decisions),
+    )
+
+
+def _joined(base: Dataset, decisions: Sequence[LabelledDecision]) -> Dataset:
+    """Base rows then decisions; a label with fewer than 2 rows in all is left out (and counted)."""
+    texts = [*base.texts, *(d.text for d in decisions)]
+    labels = [*base.opd, *(d.opd for d in decisions)]
+    urgency = [*(base.urgency or [""] * len(base)), *(d.urgency or "" for d in decisions)]
+    counts = pd.Series(labels).value_counts()
+    keep = [counts[label] >= 2 for label in labels]
+    skipped = dict(base.skipped)
+    dropped = int(len(labels) - sum(keep))
+    if dropped:
+        skipped["label with one example"] = skipped.get("label with one example", 0) + dropped
+    return Dataset(
+        texts=[t for t, k in zip(texts, keep, strict=True) if k],
+        opd=[label for label, k in zip(labels, keep, strict=True) if k],
+        urgency=[u for u, k in zip(urgency, keep, strict=True) if k],
+        sources=[*base.sources, "decisions"],
+        sha256=hashlib.sha256(f"{base.sha256}:{_fingerprint(decisions)}".encode()).hexdigest(),
+        skipped=skipped,
+    )
+
+
+def _frame_of(data: Dataset) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "text_sha256": [hashlib.sha256(t.encode()).hexdigest() for t in data.texts],
+            "opd": data.opd,
+            "urgensi": data.urgency or [""] * len(data),
+        }
+    )
+
+
+def _decision_frame(decisions: Sequence[LabelledDecision]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "id": [d.complaint_id for d in decisions],
+            "text_sha256": [hashlib.sha256(d.text.encode()).hexdigest() for d in decisions],
+            "opd": [d.opd for d in decisions],
+            "urgensi": [d.urgency or "" for d in decisions],
+            "decided_at": [d.decided_at.isoformat() for d in decisions],
+        }
+    )
