@@ -1,4 +1,4 @@
-"""serving.batch: every row kept in order with its error, all formats, --jobs, interrupted runs, summary, report."""
+"""batch.run: every row kept in order with its error, all formats, --jobs, interrupted runs, summary, report."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from serving import batch
-from serving.batch import BatchError, BatchOptions, classify_file
-from serving.batch_rows import OUTPUT_COLUMNS, route_texts
+from batch import run as batch
+from batch.rows import OUTPUT_COLUMNS, route_texts
+from batch.run import BatchError, BatchOptions, classify_file
 
 ONE_MB_TEXT = "jalan berlubang di depan pasar " * 35_000  # about 1 MB
 
@@ -206,7 +206,9 @@ def test_interrupted_run_leaves_no_output_nor_temp_file(
     out_dir = tmp_path / "out"
     out_dir.mkdir()
     real_open_writer = batch.open_writer
-    monkeypatch.setattr(batch, "open_writer", lambda path, fmt: _FailingWriter(real_open_writer(path, fmt), error))
+    monkeypatch.setattr(
+        batch, "open_writer", lambda path, fmt, delimiter: _FailingWriter(real_open_writer(path, fmt, delimiter), error)
+    )
     with pytest.raises(expected, match=match):
         classify_file(source, out_dir / "keluar.csv", sample_model_dir, BatchOptions(chunk_size=5, progress=False))
     assert list(out_dir.iterdir()) == []
@@ -220,7 +222,11 @@ def test_failed_run_keeps_the_previous_complete_output(
     out.write_text("hasil lama\n", encoding="utf-8")
     real_open_writer = batch.open_writer
     monkeypatch.setattr(
-        batch, "open_writer", lambda path, fmt: _FailingWriter(real_open_writer(path, fmt), KeyboardInterrupt("Ctrl-C"))
+        batch,
+        "open_writer",
+        lambda path, fmt, delimiter: _FailingWriter(
+            real_open_writer(path, fmt, delimiter), KeyboardInterrupt("Ctrl-C")
+        ),
     )
     with pytest.raises(KeyboardInterrupt, match="Ctrl-C"):
         classify_file(source, out, sample_model_dir, BatchOptions(chunk_size=5, progress=False))

@@ -137,7 +137,7 @@ def test_unwritable_output_directory_is_one_line(
 def test_full_disk_is_one_line_and_leaves_nothing(
     tmp_path: Path, complaints_csv: Path, sample_model_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from serving import batch_io
+    from batch import files as batch_io
 
     def disk_full(self: object, frame: object) -> None:
         raise OSError(28, "No space left on device")
