@@ -172,3 +172,113 @@ def test_sigterm_removes_the_partial_output(tmp_path: Path, sample_model_dir: Pa
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 143, stderr
     assert list(out_dir.iterdir()) == []
+
+
+# -- first use without options: default model dir and output, --quiet, Excel files -----------------
+
+
+def test_classify_without_output_writes_beside_the_input(complaints_csv: Path, sample_model_dir: Path) -> None:
+    before = complaints_csv.read_bytes()
+    result = runner.invoke(app, ["classify", str(complaints_csv), "--model-dir", str(sample_model_dir)])
+    assert result.exit_code == 0, result.stderr
+    routed = complaints_csv.with_name("pengaduan.routed.csv")
+    assert f"-> {routed} " in result.stderr
+    assert routed.read_text(encoding="utf-8").count("\n") == 1 + len(TEXTS)
+    assert complaints_csv.read_bytes() == before
+
+
+def test_classify_help_says_where_the_output_goes() -> None:
+    result = runner.invoke(app, ["classify", "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    text = " ".join(re.sub("[│╭╮╰╯─]", " ", result.stdout).split())  # without rich's box around the options
+    assert "backlog.csv -> backlog.routed.csv" in text
+    assert "never overwritten" in text
+
+
+def test_classify_uses_serves_model_dir_setting(
+    complaints_csv: Path, sample_model_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DISPOSISI_MODEL_DIR", str(sample_model_dir))
+    result = runner.invoke(app, ["classify", str(complaints_csv), "--json"])
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["rows"] == len(TEXTS)
+
+
+def test_classify_trains_the_demo_model_in_the_default_dir_on_first_use(
+    tmp_path: Path, complaints_csv: Path, sample_model_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    import disposisi.defaults
+
+    monkeypatch.delenv("DISPOSISI_MODEL_DIR", raising=False)
+    trained: list[Path] = []
+
+    def fake_ensure(model_dir: Path) -> None:  # the real one trains from data/samples (tested in test_cli)
+        trained.append(model_dir)
+        shutil.copytree(sample_model_dir, model_dir)
+
+    monkeypatch.setattr(disposisi.defaults, "ensure_model", fake_ensure)
+    result = runner.invoke(app, ["classify", str(complaints_csv)])  # cwd is tmp_path (conftest)
+    assert result.exit_code == 0, result.stderr
+    assert trained == [Path("var") / "model"]
+    assert "training a demo model from data/samples first" in result.stderr
+    assert (tmp_path / "pengaduan.routed.csv").is_file()
+
+
+def test_classify_refuses_an_empty_configured_model_dir(
+    tmp_path: Path, complaints_csv: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DISPOSISI_MODEL_DIR", str(tmp_path / "kosong"))
+    result = runner.invoke(app, ["classify", str(complaints_csv)])
+    assert result.exit_code == 1
+    assert "disposisi train DATA.csv --model-dir" in one_line_error(result.stderr)
+
+
+def test_quiet_prints_nothing_on_success(tmp_path: Path, complaints_csv: Path, sample_model_dir: Path) -> None:
+    out = tmp_path / "hasil.csv"
+    argv = ["classify", str(complaints_csv), "--model-dir", str(sample_model_dir), "-o", str(out), "--quiet"]
+    result = runner.invoke(app, argv)
+    assert result.exit_code == 0, result.stderr
+    assert (result.stdout, result.stderr) == ("", "")
+    assert out.is_file()
+
+
+def test_quiet_still_reports_a_failure(tmp_path: Path, complaints_csv: Path, sample_model_dir: Path) -> None:
+    argv = ["classify", str(complaints_csv), "--model-dir", str(sample_model_dir), "--quiet", "--text-column", "isi"]
+    result = runner.invoke(app, argv)
+    assert result.exit_code == 1
+    assert 'text column "isi"' in one_line_error(result.stderr)
+
+
+def test_windows_excel_file_gets_an_encoding_hint(tmp_path: Path, sample_model_dir: Path) -> None:
+    source = tmp_path / "excel.csv"
+    source.write_bytes("id;teks\nX1;Sampah di depan caf\u00e9 menumpuk\nX2;Jalan rusak, berlubang\n".encode("cp1252"))
+    result = runner.invoke(app, ["classify", str(source), "--model-dir", str(sample_model_dir)])
+    assert result.exit_code == 0, result.stderr
+    assert "undecodable text: 1 (e.g. X1)" in result.stderr
+    assert "hint: " in result.stderr and "--encoding cp1252" in result.stderr
+    fixed = runner.invoke(
+        app, ["classify", str(source), "--model-dir", str(sample_model_dir), "--encoding", "cp1252", "--json"]
+    )
+    assert fixed.exit_code == 0, fixed.stderr
+    summary = json.loads(fixed.stdout)
+    assert (summary["classified"], summary["errors"]) == (2, {})
+    assert source.with_name("excel.routed.csv").read_text(encoding="utf-8").splitlines()[0].startswith('"id";')
+
+
+@pytest.mark.parametrize("name", ["tab", "\t"])
+def test_delimiter_option_names_tab(tmp_path: Path, sample_model_dir: Path, name: str) -> None:
+    source = tmp_path / "tab.csv"
+    source.write_text("id\tteks\nT1\tLampu jalan mati, gelap; sepi\n", encoding="utf-8")
+    argv = ["classify", str(source), "--model-dir", str(sample_model_dir), "--delimiter", name, "--json"]
+    result = runner.invoke(app, argv)
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["classified"] == 1
+    assert source.with_name("tab.routed.csv").read_text(encoding="utf-8").startswith('"id"\t"teks"\t')
+
+
+def test_accuracy_line_when_the_input_has_labels(tmp_path: Path, sample_model_dir: Path, samples_csv: Path) -> None:
+    result = runner.invoke(app, ["classify", str(samples_csv), "--model-dir", str(sample_model_dir), "-o", "x.csv"])
+    assert result.exit_code == 0, result.stderr
+    assert re.search(r"accuracy against column opd: \d+\.\d% \(\d+ of \d+ labelled rows\)", result.stderr)
