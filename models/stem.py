@@ -12,9 +12,11 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from models.caches import CACHE_SIZE
+
 __all__ = ["STEM_CACHE_SIZE", "load_exceptions", "sastrawi_stemmer", "stem_word"]
 
-STEM_CACHE_SIZE = 200_000
+STEM_CACHE_SIZE = CACHE_SIZE
 
 
 @lru_cache(maxsize=1)
