@@ -20,6 +20,7 @@ from batch.options import DEFAULT_CHUNK_SIZE, DEFAULT_MAX_CHARS, BatchOptions
 from batch.run import classify_file
 from batch.summary import format_summary
 from disposisi.console import load_settings, ready_model_dir, run
+from disposisi.options import Encoding, IdColumn, TextColumn
 
 __all__ = ["classify"]
 
@@ -53,8 +54,8 @@ def classify(
             "before the extension, beside it (backlog.csv -> backlog.routed.csv); the input is never overwritten.",
         ),
     ] = None,
-    text_column: Annotated[str, typer.Option(help="Column with the complaint text.")] = "teks",
-    id_column: Annotated[str, typer.Option(help="Column with the complaint id (named in the summary).")] = "id",
+    text_column: TextColumn = "teks",
+    id_column: IdColumn = "id",
     opd_column: Annotated[
         str | None,
         typer.Option(help="Column with the true OPD: adds accuracy by OPD to the summary (default: opd if present)."),
@@ -70,7 +71,7 @@ def classify(
     max_chars: Annotated[int, typer.Option(min=1, help="Longer texts are not routed (error: too long).")] = (
         DEFAULT_MAX_CHARS
     ),
-    encoding: Annotated[str, typer.Option(help="Encoding of CSV and JSONL input (e.g. cp1252 from Excel).")] = "utf-8",
+    encoding: Encoding = "utf-8",
     report: Annotated[
         Path | None,
         typer.Option(help="Also write an HTML report: OPD by urgency, complaints to act on, accuracy by OPD."),

@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from disposisi.console import emit, run
+from disposisi.options import AsJson, Encoding, IdColumn, OpdColumn, TextColumn, UrgencyColumn, UrgencyLabels
 
 __all__ = ["evaluate"]
 
@@ -18,16 +19,14 @@ __all__ = ["evaluate"]
 def evaluate(
     data: Annotated[Path, typer.Argument(help="Labeled CSV file.")],
     model_dir: Annotated[Path, typer.Option("--model-dir", help="Model directory to evaluate.")],
-    text_column: Annotated[str, typer.Option(help="Column with the complaint text.")] = "teks",
-    opd_column: Annotated[str, typer.Option(help="Column with the true OPD.")] = "opd",
-    urgency_column: Annotated[str | None, typer.Option(help="Urgency column; default: urgensi if present.")] = None,
-    urgency_labels: Annotated[
-        list[Path] | None, typer.Option("--urgency-labels", help="CSV(s) of id + urgency joined on --id-column.")
-    ] = None,
-    id_column: Annotated[str, typer.Option(help="Id column for --urgency-labels.")] = "id",
+    text_column: TextColumn = "teks",
+    opd_column: OpdColumn = "opd",
+    urgency_column: UrgencyColumn = None,
+    urgency_labels: UrgencyLabels = None,
+    id_column: IdColumn = "id",
     output: Annotated[Path | None, typer.Option(help="Write all metrics as JSON here.")] = None,
-    encoding: Annotated[str, typer.Option(help="Encoding of the CSV file.")] = "utf-8",
-    as_json: Annotated[bool, typer.Option("--json", help="Print all metrics as JSON.")] = False,
+    encoding: Encoding = "utf-8",
+    as_json: AsJson = False,
 ) -> None:
     """Macro-F1, accuracy, top-3 accuracy, per-class F1, confusion matrix and urgency metrics."""
     from training.workflow import evaluate_model  # MLflow is slow to import: only when this command runs

@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from disposisi.console import emit, run
+from disposisi.options import AsJson, Encoding, IdColumn, OpdColumn, TextColumn, UrgencyColumn, UrgencyLabels
 
 __all__ = ["train"]
 
@@ -18,17 +19,11 @@ __all__ = ["train"]
 def train(
     data: Annotated[list[Path], typer.Argument(help="Labeled CSV file(s).")],
     model_dir: Annotated[Path, typer.Option("--model-dir", help="Where model.joblib and model.json go.")],
-    text_column: Annotated[str, typer.Option(help="Column with the complaint text.")] = "teks",
-    opd_column: Annotated[str, typer.Option(help="Column with the OPD that handled it.")] = "opd",
-    urgency_column: Annotated[
-        str | None,
-        typer.Option(help="Urgency column (tinggi/sedang/rendah, may be empty); default: urgensi if present."),
-    ] = None,
-    urgency_labels: Annotated[
-        list[Path] | None,
-        typer.Option("--urgency-labels", help="CSV(s) of id + urgency joined on --id-column (repeatable)."),
-    ] = None,
-    id_column: Annotated[str, typer.Option(help="Id column for --urgency-labels.")] = "id",
+    text_column: TextColumn = "teks",
+    opd_column: OpdColumn = "opd",
+    urgency_column: UrgencyColumn = None,
+    urgency_labels: UrgencyLabels = None,
+    id_column: IdColumn = "id",
     eval_path: Annotated[
         Path | None, typer.Option("--eval", help="Labeled CSV to report metrics on (else a held-out slice).")
     ] = None,
@@ -41,8 +36,8 @@ def train(
     ] = None,
     registered_model: Annotated[str, typer.Option(help="MLflow registered model name.")] = "disposisi",
     promote: Annotated[bool, typer.Option(help="Move the champion alias to this version regardless.")] = False,
-    encoding: Annotated[str, typer.Option(help="Encoding of the CSV files.")] = "utf-8",
-    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    encoding: Encoding = "utf-8",
+    as_json: AsJson = False,
 ) -> None:
     """Train a model on labeled complaints, save it to --model-dir and log the run to MLflow."""
     from training.workflow import train_model  # MLflow is slow to import: only when this command runs
