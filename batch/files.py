@@ -103,17 +103,17 @@ def _header_line(sample: str) -> str:
 
 def sniff_delimiter(head: bytes, encoding: str) -> str:
     """The delimiter of a CSV file from its first bytes: the one of ``,``, ``;`` and tab that the header
-    uses; when the header holds several (or none), :class:`csv.Sniffer` decides on the sample, and a
-    comma is the answer when it cannot."""
+    uses. A header with none of them is one column (a comma, the standard). When it holds several,
+    :class:`csv.Sniffer` chooses among those on the sample, and the first of them wins when it cannot."""
     sample = head.decode(reading_encoding(encoding), "replace")
     header = _header_line(sample)
     used = [d for d in DELIMITERS if d in header]
-    if len(used) == 1:
-        return used[0]
+    if len(used) <= 1:
+        return used[0] if used else ","
     try:
-        return csv.Sniffer().sniff(sample, delimiters="".join(used or DELIMITERS)).delimiter
+        return csv.Sniffer().sniff(sample, delimiters="".join(used)).delimiter
     except csv.Error:
-        return ","
+        return used[0]
 
 
 def parse_csv(handle: IO[bytes], encoding: str, chunk_size: int, delimiter: str = ",") -> Iterator[Chunk]:
