@@ -39,14 +39,23 @@ __all__ = [
 PLACEHOLDERS = {"url": "[URL]", "email": "[EMAIL]", "nik": "[NIK]", "phone": "[TELEPON]"}
 _PLACEHOLDER_TOKENS = {f"[{v[1:-1].lower()}]": f"_{k}_" for k, v in PLACEHOLDERS.items()}
 
+# Every pattern here runs on untrusted text of up to the API's length limit, so each must take time linear in
+# the length of the text, whatever it holds. Python's backtracking engine is quadratic when a pattern can
+# fail after a long scan from *every* position of a run ("a-a-a-...", "aaaa...@a"): the URL and e-mail
+# patterns therefore start a match only where a run of their characters starts (a lookbehind, checked in
+# constant time), and within one start the labels are split by a literal dot, so backtracking gives back each
+# character at most once. The leftmost match of a run always starts at its start, so this finds what the
+# unanchored patterns found (a domain glued to "_", as in "x_foo.com", is now masked too).
+# tests/models/test_text_linear.py times each pattern on adversarial families and fails on super-linear growth.
 _URL_RE = re.compile(
-    r"(?:https?://|www\.)[^\s<>\"']+|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|id|net|org|go\.id|co\.id|ly)(?:/[^\s<>\"']*)?",
+    r"(?:https?://|www\.)[^\s<>\"']+"
+    r"|(?<![a-z0-9-])(?<![a-z0-9-]\.)[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|id|net|org|go\.id|co\.id|ly)(?:/[^\s<>\"']*)?",
     re.I,
 )
-_EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_EMAIL_RE = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # The two patterns below open with a literal character and look behind it (``X(?<!\dX)`` rather than
 # ``(?<!\d)X``): the same matches, but Python's regex engine can then skip ahead to the candidate
-# characters instead of trying every position, 2-3x faster (tests hold them equal to the plain forms).
+# characters instead of trying every position, 2-3x faster. Both match a bounded length from each start.
 # 16 digits, optionally grouped by spaces, dots or dashes (NIK and KK numbers have 16 digits).
 _NIK_RE = re.compile(r"\d(?<!\d\d)(?:[ .-]?\d){15}(?!\d)")
 # Indonesian phone numbers: +62 / 62 / 0 then 8-13 digits, optionally grouped; also (031) 1234567.

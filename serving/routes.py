@@ -14,6 +14,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
 
+from serving.budget import request_budget
 from serving.deps import HolderDep, ModelDep, SettingsDep, StoreDep, require_key, routing_key
 from serving.errors import ModelLoadError
 from serving.model_state import reload_source
@@ -42,7 +43,10 @@ _ERRORS: dict[int, str] = {
     401: "An API key is missing or wrong, or none is configured on the server.",
     403: "The key is fine but the act is not (a model folder outside the trusted ones).",
     413: "The request body is over max_body_bytes.",
-    422: "The input cannot be used: the answer names each problem. A failed reload also answers 422.",
+    422: (
+        "The input cannot be used: the answer names each problem (also texts whose analysis would pass the "
+        "request's CPU budget). A failed reload also answers 422."
+    ),
     503: "No model is loaded, or the feedback database cannot be reached.",
 }
 
@@ -69,7 +73,8 @@ def readyz(holder: HolderDep) -> dict[str, str]:
 def route(body: ComplaintIn, loaded: ModelDep, settings: SettingsDep) -> RouteOut:
     """Top-3 OPDs with calibrated scores, urgency, needs_review and the reasons, for one complaint."""
     check_limits([body.text], max_text_chars=settings.max_text_chars)
-    [suggestion] = loaded.router.suggest([body.text], explain=True)
+    with request_budget(settings):
+        [suggestion] = loaded.router.suggest([body.text], explain=True)
     return RouteOut.from_suggestion(body.id, suggestion, loaded.version)
 
 
@@ -79,7 +84,8 @@ def route_batch(body: BatchIn, loaded: ModelDep, settings: SettingsDep) -> Batch
     texts = [item.text for item in body.items]
     check_limits(texts, max_text_chars=settings.max_text_chars, max_items=settings.max_batch_items)
     started = time.perf_counter()
-    suggestions = loaded.router.suggest(texts, explain=True)
+    with request_budget(settings):
+        suggestions = loaded.router.suggest(texts, explain=True)
     logger.info("routed a batch of %d in %.3fs", len(texts), time.perf_counter() - started)
     pairs = zip(body.items, suggestions, strict=True)
     return BatchOut(results=[RouteOut.from_suggestion(item.id, s, loaded.version) for item, s in pairs])

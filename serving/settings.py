@@ -40,6 +40,11 @@ class Settings(BaseSettings):
     max_text_chars: int = Field(default=20_000, ge=1, description="Longest complaint text accepted.")
     max_batch_items: int = Field(default=1_000, ge=1, description="Most items in one POST /v1/route/batch.")
     max_body_bytes: int = Field(default=2_000_000, ge=1_024, description="Largest request body accepted.")
+    max_analysis_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        description="CPU seconds one routing request may spend analysing its texts before a 422; 0: no limit.",
+    )
     cors_origins: CommaList = Field(default_factory=list, description="Origins allowed by CORS; empty turns CORS off.")
     admin_session_hours: float = Field(default=12.0, gt=0, description="How long an /admin login lasts.")
     admin_cookie_secure: bool = Field(

@@ -430,7 +430,7 @@ def test_no_accuracy_without_labels_and_a_named_missing_column_is_an_error(
     source = write_input(good_frame(3), tmp_path / "masuk.csv")
     summary = classify_file(source, tmp_path / "keluar.csv", sample_model_dir, BatchOptions(progress=False))
     assert summary["accuracy"] is None
-    with pytest.raises(BatchError, match='OPD column "dinas" not in .*masuk.csv columns: id, teks, rt'):
+    with pytest.raises(BatchError, match=r'OPD column "dinas" not in .*masuk.csv columns: id, teks, rt'):
         classify_file(source, tmp_path / "lagi.csv", sample_model_dir, BatchOptions(opd_column="dinas", progress=False))
 
 

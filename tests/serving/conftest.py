@@ -34,6 +34,7 @@ def make_settings(**overrides: Any) -> Settings:
         "max_text_chars": 20_000,
         "max_batch_items": 1_000,
         "max_body_bytes": 2_000_000,
+        "max_analysis_seconds": 5.0,
         "cors_origins": [],
         "admin_session_hours": 12.0,
         "admin_login_max_failures": 10,

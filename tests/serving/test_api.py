@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -129,6 +130,39 @@ def test_route_rejects_text_over_the_limit(make_client: MakeClient) -> None:
         response = client.post("/v1/route", json={"text": "jalan rusak " * 10})
     assert response.status_code == 422
     assert response.json()["detail"] == "text is 120 characters long; the limit is 100: shorten the complaint"
+
+
+def _invented_words(count: int, seed: int) -> str:
+    rng = random.Random(seed)
+    return " ".join(
+        "".join(rng.choice("bcdfghjklmnprstuvw") + rng.choice("aiueo") for _ in range(5)) for _ in range(count)
+    )
+
+
+@pytest.mark.parametrize("path", ["/v1/route", "/v1/route/batch"])
+def test_analysis_past_the_cpu_budget_is_422(make_client: MakeClient, path: str) -> None:
+    text = _invented_words(1_600, seed=len(path))
+    payload = {"text": text} if path == "/v1/route" else {"items": [{"text": text}]}
+    with make_client(max_analysis_seconds=0.01) as client:
+        response = client.post(path, json=payload)
+        assert response.status_code == 422
+        assert response.json()["error"] == "invalid_input"
+        assert "more than 0.01 s of CPU time" in response.json()["detail"]
+        assert (
+            client.post(
+                path, json={"text": "jalan rusak"} if path == "/v1/route" else {"items": [{"text": "jalan rusak"}]}
+            ).status_code
+            == 200
+        )
+
+
+@pytest.mark.parametrize("text", [".com " + "a-" * 9_990, "a" * 19_998 + "@a"], ids=["url-dashes", "email-tail"])
+def test_the_reported_slow_texts_are_routed(client: TestClient, text: str) -> None:
+    """The texts that held a worker for 25 s and 2 s are answered in full (the timing is tested in
+    tests/models/test_text_linear.py, where it can be measured without the server around it)."""
+    response = client.post("/v1/route", json={"text": text})
+    assert response.status_code == 200
+    assert response.json()["suggestions"]
 
 
 @pytest.mark.parametrize("raw", [b"{bad json", b'{"text": "jalan"', b"", b"\xff\xfe"])
