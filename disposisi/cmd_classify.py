@@ -3,26 +3,33 @@
 A thin wrapper over :func:`batch.run.classify_file`: options in, the summary out on stderr (or as JSON
 on stdout with ``--json``), a progress bar on a terminal; ``--quiet`` prints nothing on success. Without
 ``--model-dir`` the model is serve's (``DISPOSISI_MODEL_DIR`` or ``var/model``, a demo model trained on
-first use); without ``--output`` the results go beside the input (``backlog.csv`` ->
-``backlog.routed.csv``). Every failure a user can cause is one line on stderr and exit code 1.
+first use); ``--model-uri models:/disposisi@champion`` takes a registered version instead, downloaded
+and verified like a model directory (:func:`registry.versions.fetch_model_dir`); without ``--output``
+the results go beside the input (``backlog.csv`` -> ``backlog.routed.csv``). Every failure a user can
+cause is one line on stderr and exit code 1.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
+import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
+from batch.files import BatchError
 from batch.options import DEFAULT_CHUNK_SIZE, DEFAULT_MAX_CHARS, BatchOptions
 from batch.run import classify_file
 from batch.summary import format_summary
-from disposisi.console import load_settings, ready_model_dir, run
+from disposisi.console import fail, load_settings, ready_model_dir, run
 from disposisi.options import Encoding, IdColumn, TextColumn
+from models.artifact import ArtifactError
+from registry.versions import RegistryError, fetch_model_dir
 
-__all__ = ["classify"]
+__all__ = ["classify", "classify_registered"]
 
 _DELIMITER_NAMES = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";"}
 
@@ -32,6 +39,33 @@ def _delimiter(value: str | None) -> str | None:
     if value is None:
         return None
     return _DELIMITER_NAMES.get(value.lower(), value)
+
+
+def classify_registered(
+    uri: str,
+    input_path: str | os.PathLike[str],
+    output: str | os.PathLike[str] | None,
+    options: BatchOptions,
+    *,
+    report: str | os.PathLike[str] | None = None,
+) -> dict[str, Any]:
+    """:func:`batch.run.classify_file` with the registered version ``uri``, fetched into a temporary folder
+    and verified there (a tampered or replaced version is refused with the reason, nothing is written)."""
+    from mlflow.environment_variables import MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR
+
+    from training.tracking import configure_tracking  # MLflow is slow to import: only for a registry URI
+
+    configure_tracking()
+    MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR.set(False)  # the summary (or nothing, with --quiet) is all we print
+    with tempfile.TemporaryDirectory(prefix="disposisi-registry-") as tmp:
+        try:
+            registered = fetch_model_dir(uri, Path(tmp))
+        except RegistryError as exc:
+            raise BatchError(f"cannot load {uri} from MLflow: {exc}") from exc
+        try:
+            return classify_file(input_path, output, registered.model_dir, options, report=report)
+        except ArtifactError as exc:  # the downloaded files fail the checks of models.artifact.load_model
+            raise BatchError(f"cannot load {uri} from MLflow: version {registered.version} is refused: {exc}") from exc
 
 
 def classify(
@@ -44,6 +78,10 @@ def classify(
             "--model-dir",
             help="Model directory (default: as serve, DISPOSISI_MODEL_DIR or var/model, a demo model on first use).",
         ),
+    ] = None,
+    model_uri: Annotated[
+        str | None,
+        typer.Option("--model-uri", help="MLflow registry URI instead, e.g. models:/disposisi@champion (verified)."),
     ] = None,
     output: Annotated[
         Path | None,
@@ -105,8 +143,14 @@ def classify(
             progress=not quiet,
         )
     )
-    directory = model_dir if model_dir is not None else ready_model_dir(load_settings().model_dir, quiet=quiet)
-    summary: dict[str, Any] = run(lambda: classify_file(input_path, output, directory, options, report=report))
+    summary: dict[str, Any]
+    if model_uri is not None:
+        if model_dir is not None:
+            fail("give --model-dir or --model-uri, not both", code=2)
+        summary = run(lambda: classify_registered(model_uri, input_path, output, options, report=report))
+    else:
+        directory = model_dir if model_dir is not None else ready_model_dir(load_settings().model_dir, quiet=quiet)
+        summary = run(lambda: classify_file(input_path, output, directory, options, report=report))
     if as_json:
         typer.echo(json.dumps(summary, indent=2, ensure_ascii=False))
         return

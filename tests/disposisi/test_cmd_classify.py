@@ -282,3 +282,47 @@ def test_accuracy_line_when_the_input_has_labels(tmp_path: Path, sample_model_di
     result = runner.invoke(app, ["classify", str(samples_csv), "--model-dir", str(sample_model_dir), "-o", "x.csv"])
     assert result.exit_code == 0, result.stderr
     assert re.search(r"accuracy against column opd: \d+\.\d% \(\d+ of \d+ labelled rows\)", result.stderr)
+
+
+# -- a registered model: verified like a model directory -------------------------------------------
+
+
+@pytest.fixture()
+def registered(samples_csv: Path, tmp_path: Path) -> Path:
+    """A model trained with tracking into tmp_path's MLflow store (version 1, champion)."""
+    from training.workflow import train_model
+
+    train_model([samples_csv], tmp_path / "m1", eval_data=samples_csv)
+    return tmp_path / "m1"
+
+
+def test_classify_from_the_registry(tmp_path: Path, complaints_csv: Path, registered: Path) -> None:
+    argv = ["classify", str(complaints_csv), "--model-uri", "models:/disposisi@champion", "--json"]
+    result = runner.invoke(app, argv)
+    assert result.exit_code == 0, result.stderr
+    from models.artifact import load_metadata
+
+    assert json.loads(result.stdout)["model_version"] == load_metadata(registered).version
+    assert complaints_csv.with_name("pengaduan.routed.csv").is_file()
+
+
+def test_classify_refuses_a_tampered_registered_model(tmp_path: Path, complaints_csv: Path, registered: Path) -> None:
+    from models.artifact import MODEL_FILE
+    from registry.versions import DATA_FOLDER
+
+    [stored] = [p for p in tmp_path.rglob(f"{DATA_FOLDER}/{MODEL_FILE}") if "m1" not in p.relative_to(tmp_path).parts]
+    raw = bytearray(stored.read_bytes())
+    raw[len(raw) // 2] ^= 0x01
+    stored.write_bytes(bytes(raw))
+    result = runner.invoke(app, ["classify", str(complaints_csv), "--model-uri", "models:/disposisi@champion"])
+    assert result.exit_code == 1
+    line = one_line_error(result.stderr)
+    assert "cannot load models:/disposisi@champion from MLflow" in line and "does not match" in line
+    assert not complaints_csv.with_name("pengaduan.routed.csv").exists()
+
+
+def test_classify_refuses_both_model_sources(complaints_csv: Path, sample_model_dir: Path) -> None:
+    argv = ["classify", str(complaints_csv), "--model-dir", str(sample_model_dir), "--model-uri", "models:/x@y"]
+    result = runner.invoke(app, argv)
+    assert result.exit_code == 2
+    assert "give --model-dir or --model-uri, not both" in result.stderr
