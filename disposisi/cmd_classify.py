@@ -20,14 +20,9 @@ from typing import Annotated, Any
 
 import typer
 
-from batch.files import BatchError
 from batch.options import DEFAULT_CHUNK_SIZE, DEFAULT_MAX_CHARS, BatchOptions
-from batch.run import classify_file
-from batch.summary import format_summary
 from disposisi.console import fail, load_settings, ready_model_dir, run
 from disposisi.options import Encoding, IdColumn, TextColumn
-from models.artifact import ArtifactError
-from registry.versions import RegistryError, fetch_model_dir
 
 __all__ = ["classify", "classify_registered"]
 
@@ -51,9 +46,13 @@ def classify_registered(
 ) -> dict[str, Any]:
     """:func:`batch.run.classify_file` with the registered version ``uri``, fetched into a temporary folder
     and verified there (a tampered or replaced version is refused with the reason, nothing is written)."""
-    from mlflow.environment_variables import MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR
+    from mlflow.environment_variables import MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR  # MLflow: only for a URI
 
-    from training.tracking import configure_tracking  # MLflow is slow to import: only for a registry URI
+    from batch.files import BatchError
+    from batch.run import classify_file
+    from models.artifact import ArtifactError
+    from registry.versions import RegistryError, fetch_model_dir
+    from training.tracking import configure_tracking
 
     configure_tracking()
     MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR.set(False)  # the summary (or nothing, with --quiet) is all we print
@@ -126,6 +125,9 @@ def classify(
     ] = False,
 ) -> None:
     """Suggest the OPD and urgency of every complaint in INPUT, keeping every row and column."""
+    from batch.run import classify_file  # scikit-learn and pandas: only when the command runs
+    from batch.summary import format_summary
+
     if quiet:
         logging.getLogger().setLevel(max(logging.WARNING, logging.getLogger().level))
     options = run(

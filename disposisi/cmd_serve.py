@@ -16,8 +16,6 @@ from typing import Annotated
 import typer
 
 from disposisi.console import fail, load_settings, ready_model_dir
-from serving.logs import uvicorn_log_config
-from serving.settings import get_settings
 
 __all__ = ["serve"]
 
@@ -46,7 +44,10 @@ def serve(
     workers: Annotated[int, typer.Option(min=1, help="Worker processes (each loads the model).")] = 1,
 ) -> None:
     """Serve the routing API and the admin page (http://HOST:PORT/admin, API docs at /docs)."""
-    import uvicorn  # the server stack only when serving
+    import uvicorn  # the server stack only when serving (see disposisi.console)
+
+    from serving.logs import uvicorn_log_config
+    from serving.settings import get_settings
 
     if model_dir is not None and model_uri is not None:
         fail("give --model-dir or --model-uri, not both", code=2)

@@ -1,5 +1,8 @@
 """What every command shares: user errors as one line and exit code 1, results printed, the model directory
 made ready. A leaf: the command modules import it, it imports none of them.
+
+The rooms' modules import scikit-learn, pandas or pydantic (seconds): this module and the command modules
+import them inside the functions that need them, so ``disposisi --help`` answers at once.
 """
 
 from __future__ import annotations
@@ -7,23 +10,27 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import typer
-from pydantic import ValidationError
 
-from batch.files import BatchError
 from disposisi import defaults
-from models.artifact import ArtifactError
-from serving.settings import Settings
-from training.data import DataError
 
-__all__ = ["USER_ERRORS", "emit", "fail", "load_settings", "ready_model_dir", "run"]
+if TYPE_CHECKING:
+    from serving.settings import Settings
+
+__all__ = ["emit", "fail", "load_settings", "ready_model_dir", "run", "user_errors"]
 
 T = TypeVar("T")
 
-# Errors a user can cause (bad file, bad option, bad model directory): one line, never a traceback.
-USER_ERRORS: tuple[type[BaseException], ...] = (BatchError, DataError, ArtifactError, ValueError, OSError, KeyError)
+
+def user_errors() -> tuple[type[BaseException], ...]:
+    """Errors a user can cause (bad file, bad option, bad model directory): one line, never a traceback."""
+    from batch.files import BatchError
+    from models.artifact import ArtifactError
+    from training.data import DataError
+
+    return (BatchError, DataError, ArtifactError, ValueError, OSError, KeyError)
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
@@ -41,7 +48,7 @@ def run(step: Callable[[], T]) -> T:
     """Run ``step``; a user-caused error becomes one line on stderr and exit code 1."""
     try:
         return step()
-    except USER_ERRORS as exc:
+    except user_errors() as exc:
         fail(first_line(exc))
 
 
@@ -61,6 +68,10 @@ def emit(result: dict[str, Any], as_json: bool) -> None:
 
 def load_settings() -> Settings:
     """The service settings from ``DISPOSISI_*``; a bad one is a one-line error."""
+    from pydantic import ValidationError
+
+    from serving.settings import Settings
+
     try:
         return Settings()
     except ValidationError as exc:

@@ -12,8 +12,6 @@ import os
 from pathlib import Path
 from typing import Any
 
-from models.artifact import META_FILE, MODEL_FILE
-
 __all__ = ["DEFAULT_MODEL_DIR", "SAMPLES_CSV", "ensure_model", "has_model", "samples_csv"]
 
 logger = logging.getLogger(__name__)
@@ -37,6 +35,8 @@ def samples_csv() -> Path:
 
 def has_model(directory: Path) -> bool:
     """Whether ``directory`` holds the two files of a model (not yet whether they load)."""
+    from models.artifact import META_FILE, MODEL_FILE  # scikit-learn: only when a command needs a model
+
     return (directory / MODEL_FILE).is_file() and (directory / META_FILE).is_file()
 
 
