@@ -147,7 +147,7 @@ def render_report(summary: dict[str, Any], actions: dict[str, list[dict[str, Any
         "urgent": actions["tinggi"],
         "urgent_more": max(0, tinggi - len(actions["tinggi"])),
         "review": actions["needs_review"],
-        "review_more": len(actions["needs_review"]) >= ACTION_LIMIT,
+        "review_more": max(0, int(summary["to_act_on"]["needs_review"]) - len(actions["needs_review"])),
         "limit": ACTION_LIMIT,
         "urgency_labels": URGENCY_LABELS,
         "accuracy": summary.get("accuracy"),

@@ -58,6 +58,7 @@ class BatchSummary:
     correct: Counter[str] = field(default_factory=Counter)
     urgent: list[dict[str, Any]] = field(default_factory=list)
     to_review: list[dict[str, Any]] = field(default_factory=list)
+    to_review_total: int = 0  # flagged for review and not tinggi (the tinggi ones are listed first anyway)
 
     def add(self, frame: pd.DataFrame) -> None:
         """Count one output chunk (a frame with the columns of :data:`batch.rows.OUTPUT_COLUMNS`)."""
@@ -99,6 +100,7 @@ class BatchSummary:
         """The first :data:`ACTION_LIMIT` complaints of urgency tinggi, and of the others flagged for review."""
         tinggi = urgency.eq("tinggi")
         review = ok["needs_review"].astype(bool) & ~tinggi
+        self.to_review_total += int(review.sum())
         for wanted, kept in ((tinggi, self.urgent), (review, self.to_review)):
             for position in wanted[wanted].index[: max(0, ACTION_LIMIT - len(kept))]:
                 kept.append(self._action(frame, position))
@@ -145,6 +147,7 @@ class BatchSummary:
             "opd_by_urgency": by_opd,
             "errors": dict(self.errors.most_common()),
             "error_examples": {k: list(v) for k, v in self.error_examples.items()},
+            "to_act_on": {"tinggi": self.urgency.get("tinggi", 0), "needs_review": self.to_review_total},
             "accuracy": self.accuracy(),
             "hints": [encoding_hint(self.options.encoding)] if self.errors.get(ERROR_UNDECODABLE) else [],
         }
