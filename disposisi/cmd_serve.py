@@ -47,6 +47,7 @@ def serve(
     import uvicorn  # the server stack only when serving (see disposisi.console)
 
     from serving.logs import uvicorn_log_config
+    from serving.server_limits import uvicorn_options
     from serving.settings import get_settings
 
     if model_dir is not None and model_uri is not None:
@@ -77,4 +78,5 @@ def serve(
         log_level="info",
         log_config=uvicorn_log_config(),
         proxy_headers=False,
+        **uvicorn_options(settings),
     )

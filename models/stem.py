@@ -37,6 +37,8 @@ __all__ = [
 STEM_CACHE_SIZE = CACHE_SIZE
 # "mempertanggungjawabkannya", among the longest Indonesian words, has 25 letters.
 MAX_STEM_CHARS = 40
+# Particles and possessives that follow a whole word (Sastrawi removes them first, as here).
+_PARTICLES = ("nya", "lah", "kah", "tah", "pun", "ku", "mu")
 
 # (thread CPU time at which the budget runs out, the budget in seconds); None outside analysis_budget.
 _DEADLINE: ContextVar[tuple[float, float] | None] = ContextVar("disposisi_analysis_deadline", default=None)
@@ -96,14 +98,18 @@ def load_exceptions() -> dict[str, str]:
 
 @lru_cache(maxsize=STEM_CACHE_SIZE)
 def stem_word(word: str) -> str:
-    """Stem of one lower-case token; placeholders, short and overlong words and exceptions pass through.
+    """Stem of one lower-case token (hyphenated forms such as ``buku-buku`` included); placeholders, short and
+    overlong words and exceptions pass through.
 
     Only a word that reaches Sastrawi is checked against the budget of :func:`analysis_budget` (a cached
     word costs nothing), and a refused word is not cached."""
-    if len(word) <= 3 or len(word) > MAX_STEM_CHARS or word.startswith("_") or not word.isalpha():
+    if len(word) <= 3 or len(word) > MAX_STEM_CHARS or word.startswith("_") or not word.replace("-", "").isalpha():
         return word
     exceptions = load_exceptions()
     if word in exceptions:
         return exceptions[word]
+    for particle in _PARTICLES:  # bantuannya, perbaikanlah: the exception of the word before the particle
+        if word.endswith(particle) and word[: -len(particle)] in exceptions:
+            return exceptions[word[: -len(particle)]]
     _check_budget()
     return str(sastrawi_stemmer().stem_word(word)) or word

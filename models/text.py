@@ -78,9 +78,11 @@ _MOJIBAKE_LEFTOVERS = (
     ("\u00e2\u20ac", '"'),
 )
 _REPEAT_RE = re.compile(r"([a-z])\1{2,}")
-_TOKEN_RE = re.compile(r"_[a-z]+_|[a-z]+[0-9]*[a-z]*|[0-9]+")
+# Words joined by hyphens stay one token (``buku-buku``, ``memanggil-manggil``, ``kuasa-mu``, ``e-ktp``):
+# Sastrawi stems the reduplicated and suffixed forms to one root, and slang such as ``e-ktp`` can match.
+_TOKEN_RE = re.compile(r"_[a-z]+_|[a-z]+(?:-[a-z]+)+|[a-z]+[0-9]*[a-z]*|[0-9]+")
 _NOT_TOKEN_CHARS = str.maketrans(
-    {chr(c): " " for c in range(128) if not (chr(c).islower() or chr(c).isdigit() or chr(c) == "_")}
+    {chr(c): " " for c in range(128) if not (chr(c).islower() or chr(c).isdigit() or chr(c) in "_-")}
 )
 _REDUP_RE = re.compile(r"^([a-z]{2,})2$")
 
@@ -174,12 +176,12 @@ def token_runs(text: str) -> list[str]:
     """Pieces of one raw text that hold all its tokens, in order: :func:`words_of_run` of each
     piece, chained, is ``tokenize(normalise(text))``.
 
-    On ASCII text (most complaints) the pieces are the runs of ``[a-z0-9_]`` (one ``str.translate``
+    On ASCII text (most complaints) the pieces are the runs of ``[a-z0-9_-]`` (one ``str.translate``
     and ``split``, several times faster than the token regex); otherwise the raw tokens themselves.
     """
     normalised = _placeholders_as_tokens(normalise(text))
     if normalised.isascii():
-        # No token can span a character outside [a-z0-9_], so the token regex over the whole text
+        # No token can span a character outside [a-z0-9_-], so the token regex over the whole text
         # finds exactly what it finds over each run of those characters.
         return normalised.translate(_NOT_TOKEN_CHARS).split()
     return _TOKEN_RE.findall(normalised)
@@ -209,14 +211,20 @@ def _placeholders_as_tokens(normalised: str) -> str:
 @lru_cache(maxsize=CACHE_SIZE)
 def standard_form(raw: str) -> tuple[str, ...]:
     """One raw token as standard word(s): numbers dropped, stretched letters and ``kata2`` undone,
-    slang expanded. Cached per token: the same few thousand words make up most complaints."""
+    slang expanded. Cached per token: the same few thousand words make up most complaints.
+
+    The slang table is asked for the token as written first (``gara2`` is "karena", not "gara"), then
+    for its undone form."""
     if raw.isdigit():
         return ()
+    slang = load_slang()
+    if raw in slang:
+        return slang[raw]
     word = _REPEAT_RE.sub(r"\1", raw)
     redup = _REDUP_RE.match(word)
     if redup:
         word = redup.group(1)
-    return load_slang().get(word, (word,))
+    return slang.get(word, (word,))
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,7 @@ _ERRORS: dict[int, str] = {
     401: "An API key is missing or wrong, or none is configured on the server.",
     403: "The key is fine but the act is not (a model folder outside the trusted ones).",
     413: "The request body is over max_body_bytes.",
+    429: "Too many wrong API keys from this address: wait Retry-After seconds (DISPOSISI_API_KEY_MAX_FAILURES).",
     422: (
         "The input cannot be used: the answer names each problem (also texts whose analysis would pass the "
         "request's CPU budget). A failed reload also answers 422."
@@ -52,8 +53,10 @@ _ERRORS: dict[int, str] = {
 
 
 def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI descriptions of the error answers of a route: all are :class:`ErrorOut` JSON."""
-    return {code: {"model": ErrorOut, "description": _ERRORS[code]} for code in (400, 413, *codes)}
+    """OpenAPI descriptions of the error answers of a route: all are :class:`ErrorOut` JSON (a keyed route,
+    one that may answer 401, may also answer 429)."""
+    throttled = (429,) if 401 in codes else ()
+    return {code: {"model": ErrorOut, "description": _ERRORS[code]} for code in (400, 413, *codes, *throttled)}
 
 
 @router.get("/healthz", tags=["health"], responses=_errors())
@@ -154,9 +157,9 @@ def model_info(loaded: ModelDep) -> ModelOut:
     )
 
 
-@router.get("/v1/stats", dependencies=[Depends(routing_key)], tags=["feedback"], responses=_errors(401, 503))
+@router.get("/v1/stats", dependencies=[Depends(require_key)], tags=["feedback"], responses=_errors(401, 503))
 def stats(store: StoreDep, holder: HolderDep) -> dict[str, Any]:
-    """Feedback counts and how often admins accepted the top suggestion."""
+    """Feedback counts and how often admins accepted the top suggestion (keyed: it names the OPDs admins typed)."""
     loaded = holder.current
     return {"model_version": loaded.version if loaded else None, "feedback": store.stats()}
 

@@ -49,12 +49,15 @@ def _growth(function: Callable[[str], object], make: Callable[[int], str]) -> fl
 def test_masking_time_grows_linearly(shape: str, trigger: str) -> None:
     slow = {}
     for filler in FILLERS:
-        ratio = _growth(mask_personal_data, lambda n, f=filler: SHAPES[shape](trigger, f, n))
-        if ratio > RATIO_BOUND:
-            # measured once more before failing: one unlucky pause of the machine is not a quadratic pattern
-            ratio = _growth(mask_personal_data, lambda n, f=filler: SHAPES[shape](trigger, f, n))
-        if ratio > RATIO_BOUND:
-            slow[filler] = round(ratio, 1)
+        # the lowest of three measurements: pauses of a loaded machine only ever raise a ratio, while a
+        # quadratic pattern gives about 16 every time
+        ratios = []
+        for _ in range(3):
+            ratios.append(_growth(mask_personal_data, lambda n, f=filler: SHAPES[shape](trigger, f, n)))
+            if ratios[-1] <= RATIO_BOUND:
+                break
+        if min(ratios) > RATIO_BOUND:
+            slow[filler] = round(min(ratios), 1)
     assert not slow, f"masking grows faster than linearly ({LARGE // SMALL}x the length) for {shape}/{trigger}: {slow}"
 
 

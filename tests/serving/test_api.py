@@ -291,6 +291,36 @@ def test_keyed_endpoints_refuse_a_missing_or_wrong_key(
     assert response.headers["WWW-Authenticate"].startswith("Bearer")
 
 
+def test_wrong_keys_from_one_address_make_it_wait_on_every_keyed_endpoint(make_client: MakeClient) -> None:
+    with make_client(api_key_max_failures=3, require_key_for_routing=True) as client:
+        wrong = [
+            client.get("/v1/feedback/export", headers={"X-API-Key": f"tebakan-kunci-{n}"}).status_code for n in range(3)
+        ]
+        throttled = {
+            path: client.request(method, path, json=payload, headers=AUTH)
+            for method, path, payload in [*KEYED, ("post", "/v1/route", {"text": "banjir"}), ("get", "/v1/stats", None)]
+        }
+        health = client.get("/healthz")
+    assert wrong == [401, 401, 401]
+    for path, response in throttled.items():
+        assert response.status_code == 429, path
+        assert response.json()["error"] == "too_many_attempts"
+        assert 0 < int(response.headers["Retry-After"]) <= 900
+        assert response.json()["retry_after"] == int(response.headers["Retry-After"])
+    assert health.status_code == 200
+
+
+def test_missing_keys_are_not_counted_as_guesses_and_a_right_key_clears_the_count(make_client: MakeClient) -> None:
+    with make_client(api_key_max_failures=2) as client:
+        missing = [client.get("/v1/feedback/export").status_code for _ in range(5)]
+        guess = client.get("/v1/feedback/export", headers={"X-API-Key": "tebakan-kunci-1"}).status_code
+        right = client.get("/v1/feedback/export", headers=AUTH).status_code
+        another_guess = client.get("/v1/feedback/export", headers={"X-API-Key": "tebakan-kunci-2"}).status_code
+        still_right = client.get("/v1/feedback/export", headers=AUTH).status_code
+    assert missing == [401] * 5
+    assert (guess, right, another_guess, still_right) == (401, 200, 401, 200)
+
+
 @pytest.mark.parametrize("headers", [{"X-API-Key": OTHER_KEY}, {"Authorization": f"Bearer {API_KEY}"}])
 def test_any_configured_key_is_accepted_in_either_header(client: TestClient, headers: dict[str, str]) -> None:
     assert client.get("/v1/feedback/export", headers=headers).status_code == 200
