@@ -15,6 +15,8 @@ from typing import Annotated
 
 import typer
 
+from disposisi.console import fail, load_settings, ready_model_dir
+
 __all__ = ["serve"]
 
 logger = logging.getLogger(__name__)
@@ -42,42 +44,21 @@ def serve(
     workers: Annotated[int, typer.Option(min=1, help="Worker processes (each loads the model).")] = 1,
 ) -> None:
     """Serve the routing API and the admin page (http://HOST:PORT/admin, API docs at /docs)."""
-    import uvicorn
-    from pydantic import ValidationError
+    import uvicorn  # the server stack only when serving (see disposisi.console)
 
-    from disposisi.defaults import DEFAULT_MODEL_DIR, ensure_model
-    from models.artifact import META_FILE, MODEL_FILE
     from serving.logs import uvicorn_log_config
     from serving.server_limits import uvicorn_options
-    from serving.settings import Settings, get_settings
+    from serving.settings import get_settings
 
     if model_dir is not None and model_uri is not None:
-        typer.echo("error: give --model-dir or --model-uri, not both", err=True)
-        raise typer.Exit(2)
+        fail("give --model-dir or --model-uri, not both", code=2)
     if model_dir is not None:
         os.environ["DISPOSISI_MODEL_DIR"] = str(model_dir)
     if model_uri is not None:
         os.environ["DISPOSISI_MODEL_URI"] = model_uri
-    try:
-        settings = Settings()
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        typer.echo(f"error: setting {'.'.join(map(str, first['loc']))}: {first['msg']}", err=True)
-        raise typer.Exit(1) from None
+    settings = load_settings()
     if settings.model_uri is None:
-        directory = settings.model_dir
-        present = (directory / MODEL_FILE).is_file() and (directory / META_FILE).is_file()
-        if not present and directory == DEFAULT_MODEL_DIR:
-            typer.echo(f"no model in {directory} yet: training a demo model from data/samples first", err=True)
-            from disposisi.cli import _run
-
-            _run(lambda: ensure_model(directory))
-        elif not present:
-            typer.echo(
-                f"error: no model in {directory}: train one with `disposisi train DATA.csv --model-dir {directory}`",
-                err=True,
-            )
-            raise typer.Exit(1)
+        ready_model_dir(settings.model_dir)
     if not settings.api_keys:
         typer.echo(
             "warning: no DISPOSISI_API_KEYS set: routing answers, but feedback, export, reload and /admin "

@@ -12,11 +12,11 @@ import os
 from pathlib import Path
 from typing import Any
 
-__all__ = ["DEFAULT_MODEL_DIR", "SAMPLES_CSV", "ensure_model", "samples_csv"]
+__all__ = ["DEFAULT_MODEL_DIR", "SAMPLES_CSV", "ensure_model", "has_model", "samples_csv"]
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_MODEL_DIR = Path("var") / "model"
+DEFAULT_MODEL_DIR = Path("var") / "model"  # serving.settings.Settings.model_dir defaults to the same
 SAMPLES_CSV = "complaints.csv"
 
 
@@ -33,13 +33,19 @@ def samples_csv() -> Path:
     return path
 
 
+def has_model(directory: Path) -> bool:
+    """Whether ``directory`` holds the two files of a model (not yet whether they load)."""
+    from models.artifact import META_FILE, MODEL_FILE  # scikit-learn: only when a command needs a model
+
+    return (directory / MODEL_FILE).is_file() and (directory / META_FILE).is_file()
+
+
 def ensure_model(model_dir: str | os.PathLike[str], *, tracking: bool = True) -> dict[str, Any] | None:
     """Train a demo model from data/samples into ``model_dir`` unless one is already there."""
-    from models.artifact import META_FILE, MODEL_FILE
-    from training.workflow import train_model
+    from training.workflow import train_model  # MLflow is slow to import: only when a model is trained
 
     directory = Path(model_dir)
-    if (directory / MODEL_FILE).is_file() and (directory / META_FILE).is_file():
+    if has_model(directory):
         return None
     logger.info("no model in %s yet: training one from %s", directory, samples_csv())
     return train_model([samples_csv()], directory, tracking=tracking)

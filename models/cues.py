@@ -16,6 +16,8 @@ from importlib import resources
 import numpy as np
 import scipy.sparse as sp
 
+from models.caches import CACHE_SIZE
+
 __all__ = ["Cue", "candidate_cues", "cue_matrix", "cues_to_try", "find_cues", "load_cues"]
 
 _MAX_SNIPPET = 80
@@ -75,7 +77,7 @@ def _trigger_index() -> tuple[re.Pattern[str], dict[str, frozenset[int]]]:
     return re.compile(f"(?=({alternatives}))"), covering
 
 
-@lru_cache(maxsize=100_000)
+@lru_cache(maxsize=CACHE_SIZE)
 def candidate_cues(token: str) -> frozenset[int]:
     """Cues with a trigger whose key word (:func:`_key_word`) occurs in this token.
 

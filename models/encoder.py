@@ -25,6 +25,7 @@ from itertools import chain
 import numpy as np
 import scipy.sparse as sp
 
+from models.caches import CACHE_SIZE
 from models.cues import candidate_cues, cues_to_try, load_cues
 from models.features import TokenTfidf, char_wb_ngrams
 from models.stem import stem_word
@@ -32,7 +33,7 @@ from models.text import load_stopwords, token_runs, words_of_run
 
 __all__ = ["TABLE_LIMIT", "ChunkEncoder", "EncodedChunk"]
 
-TABLE_LIMIT = 300_000
+TABLE_LIMIT = CACHE_SIZE
 _MAX_BIT_CUES = 64
 
 

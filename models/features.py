@@ -24,11 +24,12 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.preprocessing import normalize
 from sklearn.utils.validation import check_is_fitted
 
+from models.caches import CACHE_SIZE
 from models.text import AnalysedText
 
 __all__ = ["TokenTfidf", "char_wb_ngrams", "pack_state", "unpack_state"]
 
-_CACHE_LIMIT = 300_000
+_CACHE_LIMIT = CACHE_SIZE
 _EMPTY = np.zeros(0, dtype=np.int32)
 
 

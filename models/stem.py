@@ -22,6 +22,8 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from models.caches import CACHE_SIZE
+
 __all__ = [
     "MAX_STEM_CHARS",
     "STEM_CACHE_SIZE",
@@ -32,7 +34,7 @@ __all__ = [
     "stem_word",
 ]
 
-STEM_CACHE_SIZE = 200_000
+STEM_CACHE_SIZE = CACHE_SIZE
 # "mempertanggungjawabkannya", among the longest Indonesian words, has 25 letters.
 MAX_STEM_CHARS = 40
 # Particles and possessives that follow a whole word (Sastrawi removes them first, as here).

@@ -17,6 +17,7 @@ from functools import lru_cache
 from importlib import resources
 from itertools import chain, filterfalse
 
+from models.caches import CACHE_SIZE
 from models.stem import stem_word
 
 __all__ = [
@@ -207,7 +208,7 @@ def _placeholders_as_tokens(normalised: str) -> str:
     return normalised
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=CACHE_SIZE)
 def standard_form(raw: str) -> tuple[str, ...]:
     """One raw token as standard word(s): numbers dropped, stretched letters and ``kata2`` undone,
     slang expanded. Cached per token: the same few thousand words make up most complaints.

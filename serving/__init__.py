@@ -1,1 +1,1 @@
-"""How the router is used: the API, the admin page, batch classification, the feedback store."""
+"""How the router is used online: the API, the admin page, the feedback store (batch runs live in ``batch``)."""

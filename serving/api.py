@@ -12,7 +12,6 @@ the environment and masks personal data in the process's logs.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import metadata
@@ -32,25 +31,11 @@ from serving.limits import RequestLimits
 from serving.model_state import ModelHolder, ModelSource
 from serving.settings import Settings, get_settings
 
-__all__ = ["app_from_env", "create_app", "open_feedback_store"]
+__all__ = ["app_from_env", "create_app"]
 
 logger = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).parent / "static"
-_store_lock = threading.Lock()
-
-
-def open_feedback_store(app: FastAPI) -> FeedbackStore:
-    """The app's feedback store, opened now if start-up could not reach the database."""
-    store: FeedbackStore | None = app.state.feedback
-    if store is not None:
-        return store
-    with _store_lock:
-        if app.state.feedback is None:
-            app.state.feedback = FeedbackStore(app.state.settings.feedback_url)
-            logger.info("feedback store %s is reachable again", app.state.feedback.safe_url)
-        opened: FeedbackStore = app.state.feedback
-    return opened
 
 
 @asynccontextmanager

@@ -1,10 +1,15 @@
-"""Typed dependencies: what a route needs from the app (settings, model, feedback store, a key check)."""
+"""Typed dependencies: what a route needs from the app (settings, model, feedback store, a key check).
+
+A leaf under the routes: it reads what :mod:`serving.api` put on ``app.state`` and never imports the app.
+"""
 
 from __future__ import annotations
 
+import logging
+import threading
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, FastAPI, Request
 
 from serving.auth import FailureThrottle, check_request_key
 from serving.feedback import FeedbackStore
@@ -20,9 +25,14 @@ __all__ = [
     "get_model",
     "get_settings_dep",
     "get_store",
+    "open_feedback_store",
     "require_key",
     "routing_key",
 ]
+
+logger = logging.getLogger(__name__)
+
+_store_lock = threading.Lock()
 
 
 def get_settings_dep(request: Request) -> Settings:
@@ -49,10 +59,21 @@ def get_model(holder: HolderDep) -> LoadedModel:
 ModelDep = Annotated[LoadedModel, Depends(get_model)]
 
 
+def open_feedback_store(app: FastAPI) -> FeedbackStore:
+    """The app's feedback store, opened now if start-up could not reach the database."""
+    store: FeedbackStore | None = app.state.feedback
+    if store is not None:
+        return store
+    with _store_lock:
+        if app.state.feedback is None:
+            app.state.feedback = FeedbackStore(app.state.settings.feedback_url)
+            logger.info("feedback store %s is reachable again", app.state.feedback.safe_url)
+        opened: FeedbackStore = app.state.feedback
+    return opened
+
+
 def get_store(request: Request) -> FeedbackStore:
     """The feedback store (503 while its database cannot be reached)."""
-    from serving.api import open_feedback_store
-
     return open_feedback_store(request.app)
 
 

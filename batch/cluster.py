@@ -1,7 +1,7 @@
 """The Dask engine: one file or a glob of files, read and routed as Dask dataframe partitions.
 
 Partitions are built with :func:`dask.dataframe.from_map` from the same parsers as the local engine
-(:mod:`serving.batch_io`), so both engines see the same rows, texts and errors:
+(:mod:`batch.files`), so both engines see the same rows, texts and errors:
 
 - CSV files are cut into byte ranges at record boundaries (a newline outside double quotes), so a
   complaint with line breaks inside its quoted text is never split;
@@ -9,13 +9,14 @@ Partitions are built with :func:`dask.dataframe.from_map` from the same parsers 
 - Parquet files give one partition per row group.
 
 The model is sent to every worker once (``Client.scatter``); each partition is routed on a worker and
-the results come back to this process in input order, where :mod:`serving.batch` writes them to one
+the results come back to this process in input order, where :mod:`batch.run` writes them to one
 output file. Workers must see the input paths (a shared file system). Dask is the optional extra
 ``disposisi[distributed]`` and is imported only here.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import glob
 import logging
 from collections import deque
@@ -28,15 +29,16 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
+from batch.files import BatchError, Chunk, InputFile, detect_format, open_input, parse_csv, parse_jsonl
+from batch.options import DEFAULT_PARTITION_BYTES, BatchOptions
+from batch.rows import classify_chunk, require_text_column
 from models.router import ComplaintRouter
-from serving.batch_io import BatchError, Chunk, detect_format, open_input, parse_csv, parse_jsonl
-from serving.batch_rows import RowOptions, classify_chunk
 
 __all__ = ["DEFAULT_BLOCK_BYTES", "DaskSource", "csv_record_ranges", "line_ranges", "partition_specs"]
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_BLOCK_BYTES = 16 * 2**20  # about 50,000 complaints of 300 characters per partition
+DEFAULT_BLOCK_BYTES = DEFAULT_PARTITION_BYTES
 _SCAN_BYTES = 8 * 2**20
 _READ_ERROR = "__disposisi_read_error__"
 _GLOB_CHARS = set("*?[")
@@ -137,8 +139,11 @@ def partition_specs(paths: list[Path], block_bytes: int = DEFAULT_BLOCK_BYTES) -
     return specs
 
 
-def read_partition(spec: Spec, encoding: str, chunk_size: int, text_column: str) -> pd.DataFrame:
-    """Rows of one partition, with the read error of each row in an extra column."""
+def read_partition(spec: Spec, options: BatchOptions) -> pd.DataFrame:
+    """Rows of one partition, with the read error of each row in an extra column.
+
+    ``options.delimiter`` is the one the first file was read with (see :class:`DaskSource`)."""
+    encoding, chunk_size = options.encoding, options.chunk_size
     path, fmt, start, stop = spec
     chunks: list[Chunk]
     if fmt == "parquet":
@@ -151,13 +156,11 @@ def read_partition(spec: Spec, encoding: str, chunk_size: int, text_column: str)
             data = handle.read(stop - start)
         if fmt == "csv":
             header = head[: parse_header_end(head)]
-            chunks = list(parse_csv(BytesIO(header + data), encoding, chunk_size))
+            chunks = list(parse_csv(BytesIO(header + data), encoding, chunk_size, options.delimiter or ","))
         else:
             chunks = list(parse_jsonl(BytesIO(data), encoding, chunk_size))
     if fmt != "jsonl" and chunks:
-        from serving.batch import require_text_column
-
-        require_text_column(list(chunks[0].frame.columns), text_column, str(path))
+        require_text_column(list(chunks[0].frame.columns), options.text_column, str(path))
     frames = []
     for chunk in chunks:
         frame = chunk.frame.reset_index(drop=True)
@@ -166,10 +169,9 @@ def read_partition(spec: Spec, encoding: str, chunk_size: int, text_column: str)
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame({_READ_ERROR: []})
 
 
-def classify_partition(
-    frame: pd.DataFrame, router: ComplaintRouter, options: RowOptions, chunk_size: int
-) -> pd.DataFrame:
-    """Route a partition in ``chunk_size`` slices (bounded memory on the worker)."""
+def classify_partition(frame: pd.DataFrame, router: ComplaintRouter, options: BatchOptions) -> pd.DataFrame:
+    """Route a partition in ``options.chunk_size`` slices (bounded memory on the worker)."""
+    chunk_size = options.chunk_size
     read_errors = frame.pop(_READ_ERROR).tolist() if _READ_ERROR in frame.columns else []
     parts = []
     for start in range(0, max(len(frame), 1), chunk_size):
@@ -178,37 +180,40 @@ def classify_partition(
     return pd.concat(parts, ignore_index=True)
 
 
-def _import_dask() -> tuple[Any, Any]:
+def _import_dask() -> tuple[Any, Any, Any]:
+    """``dask``, ``dask.dataframe`` and ``distributed``: the optional extra, imported only when used."""
     try:
+        import dask
         import dask.dataframe as dd
         import distributed
     except ImportError as exc:
         raise BatchError(
             f'the Dask engine needs the optional extra: pip install "disposisi[distributed]" ({exc.name} missing)'
         ) from exc
-    return dd, distributed
+    return dask, dd, distributed
 
 
 class DaskSource:
-    """Partitions of one file or a glob, routed on a Dask cluster, returned in input order."""
+    """Partitions of one file or a glob, routed on a Dask cluster, returned in input order.
 
-    def __init__(self, pattern: str, router: ComplaintRouter, options: Any) -> None:
-        self.dd, self.distributed = _import_dask()
+    Every CSV file is read with the delimiter of the first one (given, or detected there)."""
+
+    def __init__(self, pattern: str, router: ComplaintRouter, options: BatchOptions) -> None:
+        self.dask, self.dd, self.distributed = _import_dask()
         self.paths = expand_inputs(pattern)
         self.router = router
-        self.options = options
+        first = open_input(self.paths[0], dataclasses.replace(options, chunk_size=5))
+        self.options = dataclasses.replace(options, delimiter=first.delimiter)
+        self.delimiter = first.delimiter
         self.specs = partition_specs(self.paths, options.partition_bytes)
         self._parts_done = 0
         where = options.scheduler or f"LocalCluster({options.jobs} workers)"
         self.description = f"dask ({where}, {len(self.specs)} partitions from {len(self.paths)} files)"
-        self.meta = self._first_rows()
+        self.meta = self._first_rows(first)
 
-    def _first_rows(self) -> pd.DataFrame:
+    def _first_rows(self, first: InputFile) -> pd.DataFrame:
         """The columns of the first file (the dataframe's meta); fails fast, before any cluster starts,
         when that file lacks the text column."""
-        from serving.batch import require_text_column
-
-        first = open_input(self.paths[0], chunk_size=5, encoding=self.options.encoding)
         frame = pd.DataFrame()
         for chunk in first.chunks():
             frame = chunk.frame.iloc[:0].copy()
@@ -243,15 +248,12 @@ class DaskSource:
 
     def frames(self) -> Iterator[pd.DataFrame]:
         options = self.options
-        rows = options.rows
-        import dask
-
         # Object columns stay object: undecodable bytes (surrogates) cannot become Arrow strings.
-        with dask.config.set({"dataframe.convert-string": False}):
+        with self.dask.config.set({"dataframe.convert-string": False}):
             ddf = self.dd.from_map(
                 read_partition,
                 self.specs,
-                args=(options.encoding, options.chunk_size, options.text_column),
+                args=(options,),
                 meta=self.meta,
                 enforce_metadata=False,
             )
@@ -263,7 +265,7 @@ class DaskSource:
             window: deque[Any] = deque()
             for part in parts:
                 frame_future = client.compute(part)
-                window.append(client.submit(classify_partition, frame_future, router, rows, options.chunk_size))
+                window.append(client.submit(classify_partition, frame_future, router, options))
                 while len(window) > 2 * threads:
                     yield self._next(window)
             while window:

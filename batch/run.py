@@ -2,7 +2,7 @@
 
 :func:`classify_file` is what ``disposisi classify`` runs. It streams the input in chunks, routes each
 chunk (in this process, in a pool of ``jobs`` worker processes, or on a Dask cluster, see
-:mod:`serving.batch_dask`), writes the chunks in input order to a temporary file beside the output and
+:mod:`batch.cluster`), writes the chunks in input order to a temporary file beside the output and
 renames it into place only when every row is written. An error, Ctrl-C or SIGTERM removes the
 temporary file, so a file at the output path is always complete.
 """
@@ -18,10 +18,9 @@ import tempfile
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 from typing import Any, Protocol
@@ -29,56 +28,19 @@ from typing import Any, Protocol
 import pandas as pd
 from tqdm import tqdm
 
+from batch.cluster import DaskSource
+from batch.files import BatchError, Chunk, ChunkWriter, InputFile, detect_format, open_input, open_writer
+from batch.options import BatchOptions
+from batch.report import write_report
+from batch.rows import OUTPUT_COLUMNS, add_columns, check_texts, require_text_column, route_texts
+from batch.summary import BatchSummary
 from models.artifact import load_model
 from models.router import ComplaintRouter
-from serving.batch_io import BatchError, Chunk, ChunkWriter, InputFile, detect_format, open_input, open_writer
-from serving.batch_rows import OUTPUT_COLUMNS, RowOptions, add_columns, check_texts, route_texts
-from serving.batch_summary import BatchSummary
 
-__all__ = ["ENGINES", "BatchError", "BatchOptions", "classify_file", "require_text_column"]
+__all__ = ["BatchError", "BatchOptions", "classify_file", "default_output"]
 
 logger = logging.getLogger(__name__)
-
-ENGINES = ("local", "dask")
-DEFAULT_CHUNK_SIZE = 2_000
-
-
-@dataclass(frozen=True)
-class BatchOptions:
-    """Everything about a batch run besides the files and the model.
-
-    ``jobs`` is the number of worker processes (local engine) or of Dask workers in the LocalCluster
-    started when no ``scheduler`` address is given. ``partition_bytes`` is the size of the byte ranges
-    that CSV and JSONL files are cut into for the Dask engine.
-    """
-
-    text_column: str = "teks"
-    id_column: str | None = "id"
-    jobs: int = 1
-    chunk_size: int = DEFAULT_CHUNK_SIZE
-    max_chars: int = 20_000
-    encoding: str = "utf-8"
-    engine: str = "local"
-    scheduler: str | None = None
-    partition_bytes: int = 16 * 2**20
-    progress: bool = True
-
-    def __post_init__(self) -> None:
-        if self.jobs < 1:
-            raise ValueError(f"jobs must be at least 1, got {self.jobs}")
-        if self.chunk_size < 1:
-            raise ValueError(f"chunk_size must be at least 1, got {self.chunk_size}")
-        if self.partition_bytes < 1:
-            raise ValueError(f"partition_bytes must be at least 1, got {self.partition_bytes}")
-        if self.engine not in ENGINES:
-            raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {self.engine!r}")
-        if self.scheduler and self.engine != "dask":
-            raise ValueError("scheduler is only used with engine 'dask'")
-        RowOptions(self.text_column, self.max_chars)  # validates max_chars
-
-    @property
-    def rows(self) -> RowOptions:
-        return RowOptions(self.text_column, self.max_chars)
+ROUTED_SUFFIX = ".routed"
 
 
 class Source(Protocol):
@@ -89,10 +51,20 @@ class Source(Protocol):
     def estimated_rows(self, rows_done: int) -> int | None: ...
 
 
-def require_text_column(columns: Sequence[Any], text_column: str, where: str) -> None:
-    if text_column not in columns:
+def default_output(input_path: str | os.PathLike[str]) -> Path:
+    """Where the results go when no output is given: ``backlog.csv`` -> ``backlog.routed.csv`` beside it."""
+    text = os.fspath(input_path)
+    if set("*?[") & set(text):
+        raise BatchError(f"input {text} is a glob of files: give the output file with --output")
+    path = Path(text)
+    return path.with_name(f"{path.stem}{ROUTED_SUFFIX}{path.suffix}")
+
+
+def require_label_column(columns: list[Any], options: BatchOptions, where: str) -> None:
+    """A true-OPD column asked for by name must be there (``opd`` itself is only used when present)."""
+    if options.opd_column is not None and options.opd_column not in columns:
         present = ", ".join(str(c) for c in columns) or "(none)"
-        raise BatchError(f'text column "{text_column}" not in {where} columns: {present}')
+        raise BatchError(f'OPD column "{options.opd_column}" not in {where} columns: {present}')
 
 
 # -- local engine ----------------------------------------------------------------------------------
@@ -148,8 +120,11 @@ class LocalSource:
         """Chunks with their errors and routable texts; the first chunk must have the text column."""
         for index, chunk in enumerate(self.source.chunks()):
             if index == 0:
-                require_text_column(list(chunk.frame.columns), self.options.text_column, str(self.source.path))
-            texts, errors = check_texts(chunk.frame, self.options.rows, chunk.read_errors)
+                columns, where = list(chunk.frame.columns), str(self.source.path)
+                require_text_column(columns, self.options.text_column, where)
+                if self.source.format != "jsonl":  # a JSONL record may lack keys that later ones have
+                    require_label_column(columns, self.options, where)
+            texts, errors = check_texts(chunk.frame, self.options, chunk.read_errors)
             routable = [t for t, e in zip(texts, errors, strict=True) if not e]
             yield chunk, errors, routable
 
@@ -244,25 +219,25 @@ def _write_rows(source: Source, writer: ChunkWriter, summary: BatchSummary, show
 
 def _make_source(
     input_path: str, options: BatchOptions, model_dir: Path, router: ComplaintRouter
-) -> tuple[Source, str]:
+) -> tuple[Source, str, str]:
+    """The rows to route, a description of the engine, and the CSV delimiter the output keeps."""
     if options.engine == "dask":
-        from serving.batch_dask import DaskSource
-
         dask_source = DaskSource(input_path, router, options)
-        return dask_source, dask_source.description
-    source = open_input(input_path, chunk_size=options.chunk_size, encoding=options.encoding)
-    return LocalSource(source, options, model_dir, router), "local"
+        return dask_source, dask_source.description, dask_source.delimiter
+    source = open_input(input_path, options)
+    return LocalSource(source, options, model_dir, router), "local", source.delimiter
 
 
 def classify_file(
     input_path: str | os.PathLike[str],
-    output: str | os.PathLike[str],
+    output: str | os.PathLike[str] | None,
     model_dir: str | os.PathLike[str],
     options: BatchOptions | None = None,
     *,
     report: str | os.PathLike[str] | None = None,
 ) -> dict[str, Any]:
-    """Route every row of ``input_path`` (a glob of files with the Dask engine) into ``output``.
+    """Route every row of ``input_path`` (a glob of files with the Dask engine) into ``output``
+    (``None``: :func:`default_output`, beside the input; CSV output keeps the input's delimiter).
 
     Returns the summary: rows, per-OPD and urgency counts, share needing review, errors, timing.
     Raises :class:`BatchError` (bad input or output), :class:`models.artifact.ArtifactError` (bad
@@ -270,13 +245,13 @@ def classify_file(
     """
     options = options or BatchOptions()
     input_text = os.fspath(input_path)
-    output_path = Path(output)
+    output_path = Path(output) if output is not None else default_output(input_text)
     report_path = Path(report) if report is not None else None
     out_format = _check_paths(input_text, output_path, report_path, options.engine)
     started = time.perf_counter()
     router, meta = load_model(model_dir)
-    source, engine = _make_source(input_text, options, Path(model_dir), router)
-    summary = BatchSummary(id_column=options.id_column)
+    source, engine, delimiter = _make_source(input_text, options, Path(model_dir), router)
+    summary = BatchSummary(options)
     show_progress = options.progress and _stderr_is_terminal()
 
     try:
@@ -288,7 +263,7 @@ def classify_file(
     writer: ChunkWriter | None = None
     try:
         with _sigterm_as_exit():
-            writer = open_writer(tmp, out_format)
+            writer = open_writer(tmp, out_format, delimiter)
             _write_rows(source, writer, summary, show_progress)
             writer.close()
             os.replace(tmp, output_path)
@@ -313,10 +288,8 @@ def classify_file(
         "report": None,
     }
     if report_path is not None:
-        from serving.report import write_report
-
         try:
-            write_report(result, report_path)
+            write_report(result, report_path, summary.actions())
         except OSError as exc:
             raise BatchError(f"output {output_path} is complete, but the report failed: {exc}") from exc
         result["report"] = str(report_path)
@@ -336,8 +309,6 @@ def _discard(writer: ChunkWriter | None, tmp: Path) -> None:
 
 
 def _stderr_is_terminal() -> bool:
-    import sys
-
     try:
         return sys.stderr.isatty()
     except (AttributeError, ValueError):

@@ -1,7 +1,8 @@
-"""serving.batch: every row kept in order with its error, all formats, --jobs, interrupted runs, summary, report."""
+"""batch.run: every row kept in order with its error, all formats, --jobs, interrupted runs, summary, report."""
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 from pathlib import Path
@@ -12,9 +13,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from serving import batch
-from serving.batch import BatchError, BatchOptions, classify_file
-from serving.batch_rows import OUTPUT_COLUMNS, route_texts
+from batch import run as batch
+from batch.rows import OUTPUT_COLUMNS, route_texts
+from batch.run import BatchError, BatchOptions, classify_file
 
 ONE_MB_TEXT = "jalan berlubang di depan pasar " * 35_000  # about 1 MB
 
@@ -206,7 +207,9 @@ def test_interrupted_run_leaves_no_output_nor_temp_file(
     out_dir = tmp_path / "out"
     out_dir.mkdir()
     real_open_writer = batch.open_writer
-    monkeypatch.setattr(batch, "open_writer", lambda path, fmt: _FailingWriter(real_open_writer(path, fmt), error))
+    monkeypatch.setattr(
+        batch, "open_writer", lambda path, fmt, delimiter: _FailingWriter(real_open_writer(path, fmt, delimiter), error)
+    )
     with pytest.raises(expected, match=match):
         classify_file(source, out_dir / "keluar.csv", sample_model_dir, BatchOptions(chunk_size=5, progress=False))
     assert list(out_dir.iterdir()) == []
@@ -220,7 +223,11 @@ def test_failed_run_keeps_the_previous_complete_output(
     out.write_text("hasil lama\n", encoding="utf-8")
     real_open_writer = batch.open_writer
     monkeypatch.setattr(
-        batch, "open_writer", lambda path, fmt: _FailingWriter(real_open_writer(path, fmt), KeyboardInterrupt("Ctrl-C"))
+        batch,
+        "open_writer",
+        lambda path, fmt, delimiter: _FailingWriter(
+            real_open_writer(path, fmt, delimiter), KeyboardInterrupt("Ctrl-C")
+        ),
     )
     with pytest.raises(KeyboardInterrupt, match="Ctrl-C"):
         classify_file(source, out, sample_model_dir, BatchOptions(chunk_size=5, progress=False))
@@ -349,3 +356,128 @@ def test_progress_bar_starts_no_monitor_thread() -> None:
     with batch._Bar(total=10, disable=False, file=io.StringIO()) as bar:
         bar.update(5)
         assert batch._Bar.monitor is None
+
+
+# -- options that come from the input: delimiter, labels, encoding ----------------------------------
+
+
+def test_excel_semicolon_csv_is_read_and_the_output_keeps_its_delimiter(tmp_path: Path, sample_model_dir: Path) -> None:
+    source = tmp_path / "excel.csv"
+    source.write_text(
+        "id;teks\nE1;Jalan rusak, berlubang, mohon diperbaiki\nE2;Sampah menumpuk di pasar\n", encoding="utf-8"
+    )
+    out = tmp_path / "keluar.csv"
+    summary = classify_file(source, out, sample_model_dir, BatchOptions(progress=False))
+    assert summary["classified"] == 2
+    header, *rows = list(csv.reader(out.read_text(encoding="utf-8").splitlines(), delimiter=";"))
+    assert header[:3] == ["id", "teks", "predicted_opd"]
+    assert [row[0] for row in rows] == ["E1", "E2"]
+    assert rows[0][1] == "Jalan rusak, berlubang, mohon diperbaiki"
+    assert all(row[header.index("predicted_opd")] for row in rows)
+
+
+def test_a_given_delimiter_wins_over_detection(tmp_path: Path, sample_model_dir: Path) -> None:
+    source = tmp_path / "tab.csv"
+    source.write_text("id\tteks\nT1\tLampu jalan mati; gelap\n", encoding="utf-8")
+    out = tmp_path / "keluar.csv"
+    classify_file(source, out, sample_model_dir, BatchOptions(delimiter="\t", progress=False))
+    frame = pd.read_csv(out, sep="\t", dtype=str, keep_default_na=False)
+    assert frame.loc[0, "teks"] == "Lampu jalan mati; gelap"
+    assert frame.loc[0, "error"] == ""
+
+
+@pytest.mark.parametrize(("value", "match"), [(";;", "delimiter must be one character"), ("", "one character")])
+def test_bad_delimiter_is_refused(value: str, match: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        BatchOptions(delimiter=value)
+
+
+def test_default_output_sits_beside_the_input_and_never_is_it(tmp_path: Path, sample_model_dir: Path) -> None:
+    assert batch.default_output(tmp_path / "backlog.csv") == tmp_path / "backlog.routed.csv"
+    assert batch.default_output("data/x.routed.parquet") == Path("data/x.routed.routed.parquet")
+    with pytest.raises(BatchError, match="glob of files: give the output file with --output"):
+        batch.default_output("masuk/*.csv")
+    source = write_input(good_frame(3), tmp_path / "backlog.csv")
+    before = source.read_bytes()
+    summary = classify_file(source, None, sample_model_dir, BatchOptions(progress=False))
+    assert summary["output"] == str(tmp_path / "backlog.routed.csv")
+    assert len(pd.read_csv(tmp_path / "backlog.routed.csv")) == 3
+    assert source.read_bytes() == before
+
+
+def test_accuracy_by_opd_when_the_input_has_an_opd_column(
+    tmp_path: Path, sample_model_dir: Path, samples_csv: Path
+) -> None:
+    frame = pd.read_csv(samples_csv, dtype=str, keep_default_na=False).head(60)
+    source = write_input(frame[["id", "teks", "opd"]], tmp_path / "berlabel.csv")
+    out = tmp_path / "keluar.csv"
+    summary = classify_file(source, out, sample_model_dir, BatchOptions(progress=False))
+    accuracy = summary["accuracy"]
+    result = pd.read_csv(out, dtype=str, keep_default_na=False)
+    right = int((result["opd"] == result["predicted_opd"]).sum())
+    assert (accuracy["column"], accuracy["rows"], accuracy["correct"]) == ("opd", 60, right)
+    assert accuracy["accuracy"] == round(right / 60, 4)
+    by_opd = accuracy["by_opd"]
+    assert set(by_opd) == set(frame["opd"])
+    for name, row in by_opd.items():
+        mine = result[result["opd"] == name]
+        assert (row["rows"], row["correct"]) == (len(mine), int((mine["predicted_opd"] == name).sum()))
+
+
+def test_no_accuracy_without_labels_and_a_named_missing_column_is_an_error(
+    tmp_path: Path, sample_model_dir: Path
+) -> None:
+    source = write_input(good_frame(3), tmp_path / "masuk.csv")
+    summary = classify_file(source, tmp_path / "keluar.csv", sample_model_dir, BatchOptions(progress=False))
+    assert summary["accuracy"] is None
+    with pytest.raises(BatchError, match=r'OPD column "dinas" not in .*masuk.csv columns: id, teks, rt'):
+        classify_file(source, tmp_path / "lagi.csv", sample_model_dir, BatchOptions(opd_column="dinas", progress=False))
+
+
+def test_undecodable_rows_hint_at_cp1252(tmp_path: Path, sample_model_dir: Path) -> None:
+    source = tmp_path / "windows.csv"
+    source.write_bytes("id;teks\nW1;Jalan di depan caf\u00e9 rusak\nW2;Sampah menumpuk\n".encode("cp1252"))
+    summary = classify_file(source, tmp_path / "keluar.csv", sample_model_dir, BatchOptions(progress=False))
+    assert summary["errors"] == {"undecodable text": 1}
+    assert any("--encoding cp1252" in hint for hint in summary["hints"])
+    again = classify_file(
+        source, tmp_path / "lagi.csv", sample_model_dir, BatchOptions(encoding="cp1252", progress=False)
+    )
+    assert again["errors"] == {} and again["hints"] == []
+
+
+def test_report_lists_the_complaints_to_act_on_and_accuracy_by_opd(
+    tmp_path: Path, sample_model_dir: Path, samples_csv: Path
+) -> None:
+    frame = pd.read_csv(samples_csv, dtype=str, keep_default_na=False).head(80)[["id", "teks", "opd"]]
+    unclear = ["halo selamat pagi", "mohon info", "qwerty asdf zxcv"]  # unlabelled, vague: flagged for review
+    frame = pd.concat([frame, pd.DataFrame({"id": ["U1", "U2", "U3"], "teks": unclear, "opd": ""})])
+    source = write_input(frame, tmp_path / "masuk.csv")
+    report = tmp_path / "laporan.html"
+    out = tmp_path / "keluar.csv"
+    summary = classify_file(source, out, sample_model_dir, BatchOptions(progress=False), report=report)
+    page = report.read_text(encoding="utf-8")
+    result = pd.read_csv(out, dtype=str, keep_default_na=False)
+    urgent = result[result["predicted_urgency"] == "tinggi"]
+    review = result[(result["needs_review"] == "true") & (result["predicted_urgency"] != "tinggi")]
+    assert len(urgent) and len(review), "the sample rows should give both kinds"
+    section = page[page.index('id="tindak-lanjut"') : page.index('id="akurasi"')]
+    for row_id in [*urgent["id"], *review["id"]]:
+        assert f"<td>{row_id}</td>" in section
+    assert section.count("<tr><td>") == len(urgent) + len(review)
+    accuracy = page[page.index('id="akurasi"') :]
+    assert f"{100 * summary['accuracy']['accuracy']:.1f}% benar" in accuracy
+    for name in summary["accuracy"]["by_opd"]:
+        assert name in accuracy
+    for text in frame["teks"]:
+        assert text not in page  # ids and predictions only, never complaint text
+
+
+def test_report_escapes_what_comes_from_the_input(tmp_path: Path, sample_model_dir: Path) -> None:
+    frame = good_frame(4)
+    frame["id"] = ["<script>alert(1)</script>", "K1", "K2", "K3"]
+    source = write_input(frame, tmp_path / "masuk.csv")
+    report = tmp_path / "laporan.html"
+    classify_file(source, tmp_path / "keluar.csv", sample_model_dir, BatchOptions(progress=False), report=report)
+    page = report.read_text(encoding="utf-8")
+    assert "<script>" not in page

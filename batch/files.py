@@ -4,16 +4,20 @@ Readers yield :class:`Chunk` objects of at most ``chunk_size`` rows, so memory s
 input size. Nothing a single row contains stops a read:
 
 - CSV bytes that are not valid in the file's encoding are kept as lone surrogates
-  (``errors="surrogateescape"``) so the row survives and :mod:`serving.batch_rows` flags it
+  (``errors="surrogateescape"``) so the row survives and :mod:`batch.rows` flags it
   ``undecodable text``; writers replace such characters by U+FFFD, so every output is valid UTF-8.
 - A JSONL line that is not a JSON object becomes a row with no values and a read error.
 
-Writers append chunk by chunk to a path that :mod:`serving.batch` later renames into place. The first
+The CSV delimiter is detected (``,``, ``;`` as Indonesian Excel saves, or tab) unless given, and the
+CSV output keeps it.
+
+Writers append chunk by chunk to a path that :mod:`batch.run` later renames into place. The first
 chunk fixes the columns and types of CSV and Parquet output; later chunks are conformed to it.
 """
 
 from __future__ import annotations
 
+import csv
 import json
 import logging
 import os
@@ -21,12 +25,14 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import IO, Any, Protocol, cast
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
+
+from batch.options import DELIMITERS, BatchOptions
 
 __all__ = [
     "FORMATS",
@@ -39,6 +45,7 @@ __all__ = [
     "open_writer",
     "parse_csv",
     "parse_jsonl",
+    "sniff_delimiter",
     "to_valid_utf8",
 ]
 
@@ -48,6 +55,7 @@ FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "pa
 INVALID_JSON = "invalid JSON line"
 _SURROGATES = "[\ud800-\udfff]"
 _SURROGATES_RE = re.compile(_SURROGATES)
+_SNIFF_BYTES = 64 * 2**10
 
 
 class BatchError(Exception):
@@ -82,10 +90,37 @@ def reading_encoding(encoding: str) -> str:
     return "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
 
 
-def parse_csv(handle: IO[bytes], encoding: str, chunk_size: int) -> Iterator[Chunk]:
+def _header_line(sample: str) -> str:
+    """The first record of a CSV sample (up to its first newline outside double quotes)."""
+    inside = False
+    for i, char in enumerate(sample):
+        if char == '"':
+            inside = not inside
+        elif char in "\r\n" and not inside:
+            return sample[:i]
+    return sample
+
+
+def sniff_delimiter(head: bytes, encoding: str) -> str:
+    """The delimiter of a CSV file from its first bytes: the one of ``,``, ``;`` and tab that the header
+    uses. A header with none of them is one column (a comma, the standard). When it holds several,
+    :class:`csv.Sniffer` chooses among those on the sample, and the first of them wins when it cannot."""
+    sample = head.decode(reading_encoding(encoding), "replace")
+    header = _header_line(sample)
+    used = [d for d in DELIMITERS if d in header]
+    if len(used) <= 1:
+        return used[0] if used else ","
+    try:
+        return csv.Sniffer().sniff(sample, delimiters="".join(used)).delimiter
+    except csv.Error:
+        return used[0]
+
+
+def parse_csv(handle: IO[bytes], encoding: str, chunk_size: int, delimiter: str = ",") -> Iterator[Chunk]:
     """CSV rows in chunks, every value a string kept verbatim ("007", "NA"), undecodable bytes as surrogates."""
     reader = pd.read_csv(
         handle,
+        sep=delimiter,
         dtype=object,
         keep_default_na=False,
         na_filter=False,
@@ -131,11 +166,12 @@ def parse_jsonl(lines: Iterable[bytes], encoding: str, chunk_size: int) -> Itera
 class InputFile:
     """One input file read in chunks, with a running estimate of the total row count for progress bars."""
 
-    def __init__(self, path: str | os.PathLike[str], *, chunk_size: int, encoding: str = "utf-8") -> None:
+    def __init__(self, path: str | os.PathLike[str], options: BatchOptions) -> None:
         self.path = Path(path)
         self.format = detect_format(self.path)
-        self.chunk_size = chunk_size
-        self.encoding = encoding
+        self.chunk_size = options.chunk_size
+        self.encoding = options.encoding
+        self.delimiter = options.delimiter or ","
         self._handle: IO[bytes] | None = None
         self._size = 0
         self._rows_total: int | None = None
@@ -145,6 +181,9 @@ class InputFile:
             self._size = self.path.stat().st_size
             if self.format == "parquet":
                 self._rows_total = pq.ParquetFile(self.path).metadata.num_rows
+            elif self.format == "csv" and options.delimiter is None:
+                with open(self.path, "rb") as handle:
+                    self.delimiter = sniff_delimiter(handle.read(_SNIFF_BYTES), self.encoding)
         except (OSError, pa.ArrowException) as exc:
             raise BatchError(f"cannot read input {self.path}: {exc}") from exc
 
@@ -176,7 +215,7 @@ class InputFile:
             raise BatchError(f"cannot read input {self.path}: {exc}") from exc
 
     def _csv_chunks(self, handle: IO[bytes]) -> Iterator[Chunk]:
-        return parse_csv(handle, self.encoding, self.chunk_size)
+        return parse_csv(handle, self.encoding, self.chunk_size, self.delimiter)
 
     def _jsonl_chunks(self, handle: IO[bytes]) -> Iterator[Chunk]:
         return parse_jsonl(handle, self.encoding, self.chunk_size)
@@ -191,10 +230,9 @@ class InputFile:
             yield Chunk(parquet.schema_arrow.empty_table().to_pandas(types_mapper=pd.ArrowDtype))
 
 
-def open_input(path: str | os.PathLike[str], *, chunk_size: int, encoding: str = "utf-8") -> InputFile:
-    if chunk_size < 1:
-        raise BatchError(f"chunk_size must be at least 1, got {chunk_size}")
-    return InputFile(path, chunk_size=chunk_size, encoding=encoding)
+def open_input(path: str | os.PathLike[str], options: BatchOptions) -> InputFile:
+    """``path`` read in chunks of ``options.chunk_size`` rows, in ``options.encoding``."""
+    return InputFile(path, options)
 
 
 # -- writers ---------------------------------------------------------------------------------------
@@ -210,7 +248,7 @@ def _clean_column(column: pd.Series) -> pd.Series:
     """Lone surrogates in the strings of an object column replaced by U+FFFD."""
     if column.dtype != object:
         return column
-    is_str = column.map(type).eq(str)
+    is_str = column.map(type).eq(cast(Any, str))
     if not is_str.any():
         return column
     bad = is_str & column.where(is_str, "").str.contains(_SURROGATES, regex=True)
@@ -291,9 +329,10 @@ def _conform(table: pa.Table, schema: pa.Schema, warned: set[str]) -> pa.Table:
 class _ArrowWriter:
     """CSV or Parquet through pyarrow; the first chunk fixes the schema."""
 
-    def __init__(self, path: Path, fmt: str) -> None:
+    def __init__(self, path: Path, fmt: str, delimiter: str = ",") -> None:
         self.path = path
         self.format = fmt
+        self.delimiter = delimiter
         self._writer: pa_csv.CSVWriter | pq.ParquetWriter | None = None
         self._schema: pa.Schema | None = None
         self._warned: set[str] = set()
@@ -303,7 +342,7 @@ class _ArrowWriter:
         if self._writer is None:
             self._schema = _first_schema(table)
             if self.format == "csv":
-                options = pa_csv.WriteOptions(include_header=True, quoting_style="needed")
+                options = pa_csv.WriteOptions(include_header=True, quoting_style="needed", delimiter=self.delimiter)
                 self._writer = pa_csv.CSVWriter(str(self.path), self._schema, write_options=options)
             else:
                 self._writer = pq.ParquetWriter(str(self.path), self._schema, compression="snappy")
@@ -332,8 +371,9 @@ class _JsonlWriter:
             self._handle = None
 
 
-def open_writer(path: Path, fmt: str) -> ChunkWriter:
-    """A writer for ``fmt`` that appends chunks to ``path`` (created now for JSONL, at the first chunk otherwise)."""
+def open_writer(path: Path, fmt: str, delimiter: str = ",") -> ChunkWriter:
+    """A writer for ``fmt`` that appends chunks to ``path`` (created now for JSONL, at the first chunk otherwise);
+    ``delimiter`` separates CSV fields."""
     if fmt == "jsonl":
         return _JsonlWriter(path)
-    return _ArrowWriter(path, fmt)
+    return _ArrowWriter(path, fmt, delimiter)

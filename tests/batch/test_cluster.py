@@ -1,4 +1,4 @@
-"""serving.batch_dask: the Dask engine gives the local engine's output, over one file or a glob."""
+"""batch.cluster: the Dask engine gives the local engine's output, over one file or a glob."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from serving.batch import BatchError, BatchOptions, classify_file
-from serving.batch_dask import csv_record_ranges, line_ranges
+from batch.cluster import csv_record_ranges, line_ranges
+from batch.run import BatchError, BatchOptions, classify_file
 
 pytest.importorskip("distributed")
 

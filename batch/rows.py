@@ -10,12 +10,13 @@ import json
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from batch.files import BatchError
+from batch.options import BatchOptions
 from models.router import ComplaintRouter
 
 __all__ = [
@@ -23,10 +24,10 @@ __all__ = [
     "ERROR_MISSING",
     "ERROR_UNDECODABLE",
     "OUTPUT_COLUMNS",
-    "RowOptions",
     "add_columns",
     "check_texts",
     "classify_chunk",
+    "require_text_column",
     "route_texts",
     "too_long_error",
 ]
@@ -53,16 +54,10 @@ def too_long_error(max_chars: int) -> str:
     return f"too long (over {max_chars} characters)"
 
 
-@dataclass(frozen=True)
-class RowOptions:
-    """How rows are read: which column holds the text, and the longest text routed."""
-
-    text_column: str = "teks"
-    max_chars: int = 20_000
-
-    def __post_init__(self) -> None:
-        if self.max_chars < 1:
-            raise ValueError(f"max_chars must be at least 1, got {self.max_chars}")
+def require_text_column(columns: Sequence[Any], text_column: str, where: str) -> None:
+    if text_column not in columns:
+        present = ", ".join(str(c) for c in columns) or "(none)"
+        raise BatchError(f'text column "{text_column}" not in {where} columns: {present}')
 
 
 def _is_missing(value: Any) -> bool:
@@ -92,7 +87,7 @@ def _text_error(value: Any, max_chars: int) -> tuple[str, str]:
 
 
 def check_texts(
-    frame: pd.DataFrame, options: RowOptions, read_errors: Sequence[str] = ()
+    frame: pd.DataFrame, options: BatchOptions, read_errors: Sequence[str] = ()
 ) -> tuple[list[str], list[str]]:
     """Texts to route and, per row, an error ("" when the row can be routed)."""
     # A JSONL chunk where no record has the key has no such column: every text is missing.
@@ -164,7 +159,7 @@ def add_columns(frame: pd.DataFrame, errors: Sequence[str], routed: dict[str, li
 
 
 def classify_chunk(
-    frame: pd.DataFrame, router: ComplaintRouter, options: RowOptions, read_errors: Sequence[str] = ()
+    frame: pd.DataFrame, router: ComplaintRouter, options: BatchOptions, read_errors: Sequence[str] = ()
 ) -> pd.DataFrame:
     """All three steps on one chunk (what a Dask task runs)."""
     texts, errors = check_texts(frame, options, read_errors)
