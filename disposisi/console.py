@@ -29,8 +29,9 @@ def user_errors() -> tuple[type[BaseException], ...]:
     from batch.files import BatchError
     from models.artifact import ArtifactError
     from training.data import DataError
+    from training.retrain import RetrainError
 
-    return (BatchError, DataError, ArtifactError, ValueError, OSError, KeyError)
+    return (BatchError, DataError, ArtifactError, RetrainError, ValueError, OSError, KeyError)
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
