@@ -362,7 +362,9 @@ class ChunkEncoder:
 
 
 def _csr_rows(data: np.ndarray, columns: np.ndarray, per_row: np.ndarray, width: int) -> sp.csr_matrix:
-    """A CSR matrix from entries already in row order, ``per_row[i]`` of them in row i."""
-    indptr = np.zeros(len(per_row) + 1, dtype=np.int64)
+    """A CSR matrix from entries already in row order, ``per_row[i]`` of them in row i (int32 indices
+    when they fit, as scipy would choose: then it need not convert them, a third of the cost)."""
+    index = np.int32 if max(width, len(data)) < np.iinfo(np.int32).max else np.int64
+    indptr = np.zeros(len(per_row) + 1, dtype=index)
     np.cumsum(per_row, out=indptr[1:])
-    return sp.csr_matrix((data, columns, indptr), shape=(len(per_row), width))
+    return sp.csr_matrix((data, columns.astype(index, copy=False), indptr), shape=(len(per_row), width))
