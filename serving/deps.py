@@ -1,4 +1,9 @@
-"""Typed dependencies: what a route needs from the app (settings, model, feedback store, a key check)."""
+"""Typed dependencies: what a route needs from the app (settings, model, feedback store, a key check).
+
+Those that only read app state or headers are ``async def``: FastAPI runs a plain ``def`` dependency in
+its thread pool, a hand-over that cost more than the routing of a short complaint. The store stays
+``def``: opening it may reach the database.
+"""
 
 from __future__ import annotations
 
@@ -25,7 +30,7 @@ __all__ = [
 ]
 
 
-def get_settings_dep(request: Request) -> Settings:
+async def get_settings_dep(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -33,7 +38,7 @@ def get_settings_dep(request: Request) -> Settings:
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 
 
-def get_holder(request: Request) -> ModelHolder:
+async def get_holder(request: Request) -> ModelHolder:
     holder: ModelHolder = request.app.state.models
     return holder
 
@@ -41,7 +46,7 @@ def get_holder(request: Request) -> ModelHolder:
 HolderDep = Annotated[ModelHolder, Depends(get_holder)]
 
 
-def get_model(holder: HolderDep) -> LoadedModel:
+async def get_model(holder: HolderDep) -> LoadedModel:
     """The serving model (503 when there is none); one read, so a reload cannot split a request."""
     return holder.require()
 
@@ -59,12 +64,12 @@ def get_store(request: Request) -> FeedbackStore:
 StoreDep = Annotated[FeedbackStore, Depends(get_store)]
 
 
-def require_key(request: Request, settings: SettingsDep) -> None:
+async def require_key(request: Request, settings: SettingsDep) -> None:
     """401 unless the request carries one of the configured API keys."""
     check_key(key_from_request(request), settings.api_keys)
 
 
-def routing_key(request: Request, settings: SettingsDep) -> None:
+async def routing_key(request: Request, settings: SettingsDep) -> None:
     """Like :func:`require_key`, but only when ``require_key_for_routing`` is set."""
     if settings.require_key_for_routing:
         check_key(key_from_request(request), settings.api_keys)
