@@ -124,7 +124,12 @@ def start_server(model_dir: Path, folder: Path, port: int, *, workers: int) -> s
     }
     command = [sys.executable, "-m", "disposisi", "-q", "serve", "--model-dir", str(model_dir)]
     command += ["--host", HOST, "--port", str(port), "--workers", str(workers)]
-    log = open(folder / "server.log", "wb")  # noqa: SIM115 - the server process owns it until it ends
+    return start_process(command, env, folder / "server.log")
+
+
+def start_process(command: Sequence[str], env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
+    """``command`` in its own process group (:func:`stop_server` stops it whole), output to ``log_path``."""
+    log = open(log_path, "wb")  # noqa: SIM115 - the server process owns it until it ends
     try:
         return subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     finally:
