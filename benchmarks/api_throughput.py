@@ -14,7 +14,7 @@ In one run it
 3. for each of ``--rounds`` rounds, one app after the other: starts it (uvicorn, one worker, on a free
    loopback port), sends ``--warmup`` seconds of untimed load, then drives it with ``--clients``
    concurrent clients for ``--duration`` seconds (:func:`benchmarks.load.run_load`: one
-   ``httpx.AsyncClient`` in this process, one keep-alive connection per client, ``POST /v1/route`` with
+   ``aiohttp.ClientSession`` in this process, one keep-alive connection per client, ``POST /v1/route`` with
    ``{"id", "text"}``, the same texts in the same order for both apps), and stops it;
 4. writes requests/s, p50, p99 and errors of both, and their ratio, under ``## API throughput`` in
    BENCHMARKS.md (other sections are kept).
@@ -184,7 +184,7 @@ def format_report(runs: list[Run], *, clients: int, duration: float, warmup: flo
         f"`disposisi serve` with model `{version}` (trained on surabaya train.csv) and the plain reference app "
         "(FastAPI `def` route, PySastrawi `stem()` + `TfidfVectorizer` + `LinearSVC` with default settings, "
         f"fitted on the same train.csv). Each is warmed up for {warmup:g} s, then driven for {duration:g} s by "
-        f"{clients} concurrent clients (one `httpx.AsyncClient` in the benchmark process, one keep-alive "
+        f"{clients} concurrent clients (one `aiohttp.ClientSession` in the benchmark process, one keep-alive "
         "connection per client) sending `POST /v1/route` with real complaint texts of surabaya dev.csv, the "
         "same texts in the same order for both. The load client runs on the same CPUs as the server "
         "(identically for both apps); latency is timed at the client and includes queueing. disposisi answers "
