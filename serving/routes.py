@@ -2,24 +2,22 @@
 
 Routes stay thin: parse (schemas), call the router or the feedback store, return. Routes that wait on
 the database are plain ``def`` so FastAPI runs them in its thread pool. The routing routes are ``async``:
-a short complaint is routed on the event loop (about a millisecond, less than the hand-over to a thread
-costs), and only input over :data:`INLINE_CHARS` characters goes to the thread pool, so that the event
-loop keeps answering /healthz while it is routed.
+single complaints that arrive together are routed together (:mod:`serving.coalesce`), short input on the
+event loop (about a millisecond, less than the hand-over to a thread costs), long input in the thread pool
+so that the event loop keeps answering /healthz meanwhile.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
-from starlette.concurrency import run_in_threadpool
 
-from models.router import ComplaintRouter, Suggestion
+from serving.coalesce import SuggestQueue, suggest_now
 from serving.deps import HolderDep, ModelDep, SettingsDep, StoreDep, require_key, routing_key
 from serving.errors import ModelLoadError
 from serving.model_state import reload_source
@@ -37,14 +35,11 @@ from serving.schemas import (
     check_limits,
 )
 
-__all__ = ["INLINE_CHARS", "router"]
+__all__ = ["router"]
 
 logger = logging.getLogger(__name__)
 
 router = APIRouter()
-
-INLINE_CHARS = 2_000
-"""Routing input up to this many characters in all is routed on the event loop, longer in the thread pool."""
 
 _ERRORS: dict[int, str] = {
     400: "The request is malformed (e.g. a Content-Length that is not a number).",
@@ -54,6 +49,17 @@ _ERRORS: dict[int, str] = {
     422: "The input cannot be used: the answer names each problem. A failed reload also answers 422.",
     503: "No model is loaded, or the feedback database cannot be reached.",
 }
+
+
+async def get_suggest_queue(request: Request) -> SuggestQueue:
+    """The app's queue of single complaints waiting to be routed (made on first use)."""
+    queue: SuggestQueue | None = getattr(request.app.state, "suggest_queue", None)
+    if queue is None:
+        queue = request.app.state.suggest_queue = SuggestQueue()
+    return queue
+
+
+QueueDep = Annotated[SuggestQueue, Depends(get_suggest_queue)]
 
 
 def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
@@ -75,10 +81,10 @@ def readyz(holder: HolderDep) -> dict[str, str]:
 
 
 @router.post("/v1/route", dependencies=[Depends(routing_key)], tags=["routing"], responses=_errors(401, 422, 503))
-async def route(body: ComplaintIn, loaded: ModelDep, settings: SettingsDep) -> RouteOut:
+async def route(body: ComplaintIn, loaded: ModelDep, settings: SettingsDep, queue: QueueDep) -> RouteOut:
     """Top-3 OPDs with calibrated scores, urgency, needs_review and the reasons, for one complaint."""
     check_limits([body.text], max_text_chars=settings.max_text_chars)
-    [suggestion] = await _suggest(loaded.router, [body.text])
+    suggestion = await queue.suggest(loaded.router, body.text)
     return RouteOut.from_suggestion(body.id, suggestion, loaded.version)
 
 
@@ -88,17 +94,10 @@ async def route_batch(body: BatchIn, loaded: ModelDep, settings: SettingsDep) ->
     texts = [item.text for item in body.items]
     check_limits(texts, max_text_chars=settings.max_text_chars, max_items=settings.max_batch_items)
     started = time.perf_counter()
-    suggestions = await _suggest(loaded.router, texts)
+    suggestions = await suggest_now(loaded.router, texts)
     logger.info("routed a batch of %d in %.3fs", len(texts), time.perf_counter() - started)
     pairs = zip(body.items, suggestions, strict=True)
     return BatchOut(results=[RouteOut.from_suggestion(item.id, s, loaded.version) for item, s in pairs])
-
-
-async def _suggest(model: ComplaintRouter, texts: Sequence[str]) -> list[Suggestion]:
-    """``model.suggest(texts, explain=True)``: on the event loop for short input, else in the thread pool."""
-    if sum(map(len, texts)) <= INLINE_CHARS:
-        return model.suggest(texts, explain=True)
-    return await run_in_threadpool(model.suggest, texts, explain=True)
 
 
 @router.post(

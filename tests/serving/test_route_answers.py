@@ -24,7 +24,7 @@ from fastapi.testclient import TestClient
 from models.cues import cue_matrix, find_cues
 from models.router import ComplaintRouter
 from models.text import AnalysedText, analyse
-from serving.routes import INLINE_CHARS
+from serving.coalesce import INLINE_CHARS
 from tests.conftest import shared_data_or_skip
 from tests.serving.conftest import MakeClient
 
