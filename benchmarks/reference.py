@@ -7,10 +7,9 @@ Each is held by a :class:`ReferenceSystem` that answers the same questions as th
 so the benchmark can put them side by side:
 
 - top-k OPDs: the ranking of ``decision_function``;
-- needs review: the top decision value is below ``review_threshold_``, chosen like
-  :func:`training.fit.train_router` chooses it (a stratified slice of the training rows held out, a
-  probe fitted on the rest, :func:`training.evaluate.choose_review_threshold` at ``review_target``),
-  then the final model is fitted on all rows;
+- needs review: the top decision value is below ``review_threshold_``, chosen by the same
+  :class:`models.review.ReviewThreshold` as the router's (a stratified slice of the training rows held
+  out, a probe fitted on the rest, the threshold at ``review_target``), then fitted on all rows;
 - urgency: the same TF-IDF + LinearSVC recipe fitted on the rows that carry an urgency label (the
   "plain linear model" of issue 5).
 
@@ -26,14 +25,14 @@ from typing import Any
 import numpy as np
 from sklearn.base import BaseEstimator, clone
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer
 from sklearn.svm import LinearSVC
 from sklearn.utils.validation import check_is_fitted
 
+from models.review import ReviewThreshold
 from models.router import URGENCY_LEVELS, as_texts
-from training.evaluate import choose_review_threshold, opd_metrics, urgency_metrics
+from training.evaluate import opd_metrics, urgency_metrics
 
 __all__ = [
     "ReferenceSystem",
@@ -104,25 +103,20 @@ class ReferenceSystem(BaseEstimator):
 
     def fit(self, X: Any, y: Any, urgency: Sequence[str] | None = None) -> ReferenceSystem:
         """Choose the review threshold on a held-out slice, then fit both heads on all rows."""
-        if not 0.0 < self.holdout < 0.5:
-            raise ValueError(f"holdout must be between 0 and 0.5, got {self.holdout}")
         texts = np.asarray(as_texts(X), dtype=object)
         labels = np.asarray([str(v) for v in y], dtype=object)
         if len(texts) != len(labels):
             raise ValueError(f"X has {len(texts)} texts but y has {len(labels)} labels")
         template = reference_pipeline(stem=self.stem, random_state=self.random_state)
-
-        n_classes = len(set(labels))
-        n_held = max(round(self.holdout * len(texts)), n_classes)
-        fit_rows, held_rows = train_test_split(
-            np.arange(len(texts)), test_size=n_held, stratify=labels, random_state=self.random_state
-        )
-        probe = clone(template).fit(list(texts[fit_rows]), labels[fit_rows])
-        held_scores = decision_scores(probe, list(texts[held_rows]))
-        correct = probe.classes_[np.argmax(held_scores, axis=1)] == labels[held_rows]
-        self.review_threshold_ = choose_review_threshold(held_scores.max(axis=1), correct, self.review_target)
-
-        self.opd_ = clone(template).fit(list(texts), labels)
+        search = ReviewThreshold(
+            template,
+            review_target=self.review_target,
+            holdout=self.holdout,
+            score_method="decision_function",
+            random_state=self.random_state,
+        ).fit(list(texts), labels)
+        self.review_threshold_ = search.review_threshold_
+        self.opd_ = search.estimator_
         self.classes_ = self.opd_.classes_
 
         self.urgency_: Pipeline | None = None

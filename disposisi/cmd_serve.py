@@ -48,6 +48,7 @@ def serve(
     from disposisi.defaults import DEFAULT_MODEL_DIR, ensure_model
     from models.artifact import META_FILE, MODEL_FILE
     from serving.logs import uvicorn_log_config
+    from serving.server_limits import uvicorn_options
     from serving.settings import Settings, get_settings
 
     if model_dir is not None and model_uri is not None:
@@ -96,4 +97,5 @@ def serve(
         log_level="info",
         log_config=uvicorn_log_config(),
         proxy_headers=False,
+        **uvicorn_options(settings),
     )

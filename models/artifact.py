@@ -9,6 +9,7 @@ unpickling anything.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import tempfile
@@ -166,17 +167,25 @@ _KIND_NAMES: dict[Any, str] = {
 def load_model(
     model_dir: str | os.PathLike[str], *, check_versions: bool = True
 ) -> tuple[ComplaintRouter, ModelMetadata]:
-    """Verify, then load. Raises :class:`ArtifactError` with a one-line reason on any mismatch."""
-    meta = load_metadata(model_dir)
-    path = Path(model_dir) / MODEL_FILE
-    if not path.is_file():
-        raise ArtifactError(f"no {MODEL_FILE} in model directory {model_dir}")
+    """Verify, then load. Raises :class:`ArtifactError` with a one-line reason on any mismatch.
+
+    Both files must be regular files inside the directory once every link is resolved (a ``model.joblib``
+    that links to a file elsewhere is refused), and the bytes that are unpickled are the very bytes whose
+    checksum was verified: the file is read once, so it cannot be swapped between the check and the load.
+    """
+    directory = _resolved_dir(model_dir)
+    _inside(directory, META_FILE, model_dir)
+    meta = load_metadata(directory)
     if meta.format_version != FORMAT_VERSION:
         raise ArtifactError(
             f"model in {model_dir} has artifact format {meta.format_version}, this disposisi reads format "
             f"{FORMAT_VERSION}: retrain it"
         )
-    actual = sha256_file(path)
+    path = _inside(directory, MODEL_FILE, model_dir)
+    if not path.is_file():
+        raise ArtifactError(f"no {MODEL_FILE} in model directory {model_dir}")
+    payload = path.read_bytes()
+    actual = hashlib.sha256(payload).hexdigest()
     if actual != meta.model_sha256:
         raise ArtifactError(
             f"{path} checksum {actual[:12]}... does not match {META_FILE} ({meta.model_sha256[:12]}...): "
@@ -191,10 +200,29 @@ def load_model(
         ]
         if wrong:
             raise ArtifactError("model was saved with other library versions: " + ", ".join(wrong) + "; retrain it")
-    router = joblib.load(path)
+    router = joblib.load(io.BytesIO(payload))
     if not isinstance(router, ComplaintRouter):
         raise ArtifactError(f"{path} holds a {type(router).__name__}, not a ComplaintRouter")
     return router, meta
+
+
+def _resolved_dir(model_dir: str | os.PathLike[str]) -> Path:
+    """``model_dir`` with every link resolved; a path that is not a clean folder name is refused."""
+    text = os.fspath(model_dir)
+    if not text.strip() or any(ord(ch) < 32 for ch in text):
+        raise ArtifactError(f"model directory {text!r} is not a valid path (empty, or holds control characters)")
+    return Path(text).resolve()
+
+
+def _inside(directory: Path, name: str, model_dir: str | os.PathLike[str]) -> Path:
+    """``directory / name`` resolved, refused when a link takes it outside ``directory``."""
+    path = (directory / name).resolve()
+    if path.parent != directory:
+        raise ArtifactError(
+            f"{name} in model directory {model_dir} links to a file outside it; refusing to load it "
+            "(copy the file into the folder instead)"
+        )
+    return path
 
 
 def _write_json_atomic(path: Path, payload: dict[str, Any]) -> None:

@@ -166,9 +166,9 @@ class ChunkEncoder:
         cue_bits: list[int] = []
         owners: list[int] = []  # position in ``forms`` of each char n-gram found in the vocabulary
         columns: list[int] = []
+        # Nothing is stored until every form is worked out: stem_word can raise (a request's CPU budget,
+        # see models.stem), and a half-added table would misread every later chunk of this process.
         for position, form in enumerate(forms):
-            self._form_id[form] = len(self._form_str)
-            self._form_str.append(form)
             stop = form in self._stopwords
             stops.append(stop)
             if stop:
@@ -189,6 +189,9 @@ class ChunkEncoder:
         pairs = np.asarray(owners, dtype=np.int64) * width + np.asarray(columns, dtype=np.int64)
         keys, times = np.unique(pairs, return_counts=True)
         per_form = np.bincount(keys // width, minlength=len(forms))
+        for form in forms:
+            self._form_id[form] = len(self._form_str)
+            self._form_str.append(form)
         self._form_stop.extend(stops)
         self._form_stem.extend(stems)
         self._form_cues.extend(np.asarray(cue_bits, dtype=np.uint64))
@@ -207,13 +210,14 @@ class ChunkEncoder:
             for form in forms:
                 if form not in self._form_id:
                     new_forms[form] = None
-            self._raw_id[token] = len(self._raw_id)
             firsts.append(position)
             sizes.append(len(forms))
             position += len(forms)
             flat.extend(forms)
         if new_forms:
             self._add_forms(list(new_forms))
+        for token in tokens:  # known only once their forms are (see _add_forms)
+            self._raw_id[token] = len(self._raw_id)
         self._raw_first.extend(firsts)
         self._raw_count.extend(sizes)
         self._raw_forms.extend([self._form_id[f] for f in flat])

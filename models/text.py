@@ -38,14 +38,23 @@ __all__ = [
 PLACEHOLDERS = {"url": "[URL]", "email": "[EMAIL]", "nik": "[NIK]", "phone": "[TELEPON]"}
 _PLACEHOLDER_TOKENS = {f"[{v[1:-1].lower()}]": f"_{k}_" for k, v in PLACEHOLDERS.items()}
 
+# Every pattern here runs on untrusted text of up to the API's length limit, so each must take time linear in
+# the length of the text, whatever it holds. Python's backtracking engine is quadratic when a pattern can
+# fail after a long scan from *every* position of a run ("a-a-a-...", "aaaa...@a"): the URL and e-mail
+# patterns therefore start a match only where a run of their characters starts (a lookbehind, checked in
+# constant time), and within one start the labels are split by a literal dot, so backtracking gives back each
+# character at most once. The leftmost match of a run always starts at its start, so this finds what the
+# unanchored patterns found (a domain glued to "_", as in "x_foo.com", is now masked too).
+# tests/models/test_text_linear.py times each pattern on adversarial families and fails on super-linear growth.
 _URL_RE = re.compile(
-    r"(?:https?://|www\.)[^\s<>\"']+|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|id|net|org|go\.id|co\.id|ly)(?:/[^\s<>\"']*)?",
+    r"(?:https?://|www\.)[^\s<>\"']+"
+    r"|(?<![a-z0-9-])(?<![a-z0-9-]\.)[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|id|net|org|go\.id|co\.id|ly)(?:/[^\s<>\"']*)?",
     re.I,
 )
-_EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_EMAIL_RE = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # The two patterns below open with a literal character and look behind it (``X(?<!\dX)`` rather than
 # ``(?<!\d)X``): the same matches, but Python's regex engine can then skip ahead to the candidate
-# characters instead of trying every position, 2-3x faster (tests hold them equal to the plain forms).
+# characters instead of trying every position, 2-3x faster. Both match a bounded length from each start.
 # 16 digits, optionally grouped by spaces, dots or dashes (NIK and KK numbers have 16 digits).
 _NIK_RE = re.compile(r"\d(?<!\d\d)(?:[ .-]?\d){15}(?!\d)")
 # Indonesian phone numbers: +62 / 62 / 0 then 8-13 digits, optionally grouped; also (031) 1234567.
@@ -68,9 +77,11 @@ _MOJIBAKE_LEFTOVERS = (
     ("\u00e2\u20ac", '"'),
 )
 _REPEAT_RE = re.compile(r"([a-z])\1{2,}")
-_TOKEN_RE = re.compile(r"_[a-z]+_|[a-z]+[0-9]*[a-z]*|[0-9]+")
+# Words joined by hyphens stay one token (``buku-buku``, ``memanggil-manggil``, ``kuasa-mu``, ``e-ktp``):
+# Sastrawi stems the reduplicated and suffixed forms to one root, and slang such as ``e-ktp`` can match.
+_TOKEN_RE = re.compile(r"_[a-z]+_|[a-z]+(?:-[a-z]+)+|[a-z]+[0-9]*[a-z]*|[0-9]+")
 _NOT_TOKEN_CHARS = str.maketrans(
-    {chr(c): " " for c in range(128) if not (chr(c).islower() or chr(c).isdigit() or chr(c) == "_")}
+    {chr(c): " " for c in range(128) if not (chr(c).islower() or chr(c).isdigit() or chr(c) in "_-")}
 )
 _REDUP_RE = re.compile(r"^([a-z]{2,})2$")
 
@@ -164,12 +175,12 @@ def token_runs(text: str) -> list[str]:
     """Pieces of one raw text that hold all its tokens, in order: :func:`words_of_run` of each
     piece, chained, is ``tokenize(normalise(text))``.
 
-    On ASCII text (most complaints) the pieces are the runs of ``[a-z0-9_]`` (one ``str.translate``
+    On ASCII text (most complaints) the pieces are the runs of ``[a-z0-9_-]`` (one ``str.translate``
     and ``split``, several times faster than the token regex); otherwise the raw tokens themselves.
     """
     normalised = _placeholders_as_tokens(normalise(text))
     if normalised.isascii():
-        # No token can span a character outside [a-z0-9_], so the token regex over the whole text
+        # No token can span a character outside [a-z0-9_-], so the token regex over the whole text
         # finds exactly what it finds over each run of those characters.
         return normalised.translate(_NOT_TOKEN_CHARS).split()
     return _TOKEN_RE.findall(normalised)
@@ -199,14 +210,20 @@ def _placeholders_as_tokens(normalised: str) -> str:
 @lru_cache(maxsize=200_000)
 def standard_form(raw: str) -> tuple[str, ...]:
     """One raw token as standard word(s): numbers dropped, stretched letters and ``kata2`` undone,
-    slang expanded. Cached per token: the same few thousand words make up most complaints."""
+    slang expanded. Cached per token: the same few thousand words make up most complaints.
+
+    The slang table is asked for the token as written first (``gara2`` is "karena", not "gara"), then
+    for its undone form."""
     if raw.isdigit():
         return ()
+    slang = load_slang()
+    if raw in slang:
+        return slang[raw]
     word = _REPEAT_RE.sub(r"\1", raw)
     redup = _REDUP_RE.match(word)
     if redup:
         word = redup.group(1)
-    return load_slang().get(word, (word,))
+    return slang.get(word, (word,))
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,12 @@
 """The admin triage page at /admin: server-rendered (Jinja2), Indonesian, a little JavaScript.
 
-An admin logs in once with an API key (kept as a signed session cookie, see :mod:`serving.auth`),
+An admin logs in once with an API key (kept as a signed session cookie, see :mod:`serving.auth`, whose
+session is held in the store's database until logout or expiry, see :mod:`serving.sessions`),
 pastes a complaint or imports a CSV as a queue, sees the top-3 OPDs with scores, the urgency and the
 words that drove them marked in the masked text, and accepts the suggestion or picks another OPD and
 urgency. The decision goes to the feedback store like ``POST /v1/feedback``.
 
-The queue lives in the browser (sessionStorage), so the server keeps no state: the import answers
+The queue lives in the browser (sessionStorage), so the server keeps no queue: the import answers
 with the masked texts, and the page's script fills the form with the next one. Templates escape
 everything; pages are sent with a strict Content-Security-Policy, and forms posted from another
 origin are refused.
@@ -23,12 +24,20 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
 
 from models.router import URGENCY_LEVELS
-from serving.auth import SESSION_COOKIE, LoginThrottle, make_session, matches_any, session_is_valid
+from serving.auth import (
+    SESSION_COOKIE,
+    FailureThrottle,
+    client_address,
+    make_session,
+    matches_any,
+    session_id_of,
+)
 from serving.deps import HolderDep, SettingsDep, StoreDep
 from serving.errors import ForbiddenError
-from serving.feedback import mask_text
+from serving.feedback import FeedbackStore, mask_text
 from serving.highlight import highlight
 from serving.model_state import LoadedModel
 from serving.settings import Settings
@@ -57,9 +66,10 @@ def _same_origin(request: Request) -> None:
         raise ForbiddenError("this form was posted from another site; open /admin directly")
 
 
-def _logged_in(request: Request, settings: Settings) -> bool:
-    max_age = settings.admin_session_hours * 3600
-    return session_is_valid(request.cookies.get(SESSION_COOKIE), settings.api_keys, max_age_seconds=max_age)
+def _logged_in(request: Request, settings: Settings, store: FeedbackStore) -> bool:
+    """A cookie signed by a configured key, whose session the store still holds open."""
+    session_id = session_id_of(request.cookies.get(SESSION_COOKIE), settings.api_keys)
+    return session_id is not None and store.sessions.is_active(session_id)
 
 
 def _page(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
@@ -94,27 +104,29 @@ def _admin_page(request: Request, holder: HolderDep, status: int = 200, **contex
     return _page(request, "admin.html", {**base, **context}, status)
 
 
-def _refused(request: Request, settings: Settings) -> Response | None:
+def _refused(request: Request, settings: Settings, store: FeedbackStore) -> Response | None:
     """The login page (401) when the session is missing or over; None when the admin may go on."""
     _same_origin(request)
-    if _logged_in(request, settings):
+    if _logged_in(request, settings, store):
         return None
     return _login_page(request, settings, "Sesi sudah berakhir; masukkan kunci API lagi.", status=401)
 
 
 @router.get("", response_model=None)
-def admin_home(request: Request, settings: SettingsDep, holder: HolderDep, tersimpan: int | None = None) -> Response:
-    if not _logged_in(request, settings):
+def admin_home(
+    request: Request, settings: SettingsDep, holder: HolderDep, store: StoreDep, tersimpan: int | None = None
+) -> Response:
+    if not _logged_in(request, settings, store):
         return _login_page(request, settings)
     notice = f"Keputusan #{tersimpan} tersimpan." if tersimpan is not None else None
     return _admin_page(request, holder, notice=notice)
 
 
 @router.post("/login", response_model=None)
-def login(request: Request, settings: SettingsDep, key: Annotated[str, Form()] = "") -> Response:
+def login(request: Request, settings: SettingsDep, store: StoreDep, key: Annotated[str, Form()] = "") -> Response:
     _same_origin(request)
-    address = request.client.host if request.client else "?"
-    throttle: LoginThrottle = request.app.state.login_throttle
+    address = client_address(request)
+    throttle: FailureThrottle = request.app.state.login_throttle
     wait = throttle.retry_after(address)
     if wait:
         logger.warning("/admin login from %s refused: too many failed attempts", address)
@@ -127,11 +139,13 @@ def login(request: Request, settings: SettingsDep, key: Annotated[str, Form()] =
         logger.warning("failed /admin login from %s", address)
         return _login_page(request, settings, "Kunci API tidak valid.", status=401)
     throttle.succeeded(address)
+    lifetime = settings.admin_session_hours * 3600
+    session_id = store.sessions.start(lifetime_seconds=lifetime)
     response = RedirectResponse("/admin", status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
-        make_session(key.strip()),
-        max_age=int(settings.admin_session_hours * 3600),
+        make_session(key.strip(), session_id),
+        max_age=int(lifetime),
         httponly=True,
         samesite="strict",
         secure=request.url.scheme == "https" or settings.admin_cookie_secure,
@@ -141,8 +155,12 @@ def login(request: Request, settings: SettingsDep, key: Annotated[str, Form()] =
 
 
 @router.post("/logout", response_model=None)
-def logout(request: Request) -> Response:
+def logout(request: Request, settings: SettingsDep, store: StoreDep) -> Response:
+    """End the session on the server (for every worker), then drop the cookie."""
     _same_origin(request)
+    session_id = session_id_of(request.cookies.get(SESSION_COOKIE), settings.api_keys)
+    if session_id is not None:
+        store.sessions.end(session_id)
     response = RedirectResponse("/admin", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/admin")
     return response
@@ -169,10 +187,11 @@ def suggest(
     request: Request,
     settings: SettingsDep,
     holder: HolderDep,
+    store: StoreDep,
     teks: Annotated[str, Form()] = "",
     id: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
-    if refused := _refused(request, settings):
+    if refused := _refused(request, settings, store):
         return refused
     form = {"teks": mask_text(teks), "id": id}
     if not teks.strip():
@@ -201,7 +220,7 @@ def save_feedback(
     opd_other: Annotated[str, Form(max_length=200)] = "",
     urgency: Annotated[str, Form()] = "",
 ) -> Response:
-    if refused := _refused(request, settings):
+    if refused := _refused(request, settings, store):
         return refused
     if action == "terima":
         opd, level = suggested_opd.strip(), suggested_urgency.strip()
@@ -226,9 +245,13 @@ def save_feedback(
 
 @router.post("/queue", response_model=None)
 async def import_queue(
-    request: Request, settings: SettingsDep, holder: HolderDep, berkas: Annotated[UploadFile | None, File()] = None
+    request: Request,
+    settings: SettingsDep,
+    holder: HolderDep,
+    store: StoreDep,
+    berkas: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
-    if refused := _refused(request, settings):
+    if refused := await run_in_threadpool(_refused, request, settings, store):
         return refused
     if berkas is None:
         return _admin_page(request, holder, 422, error="Pilih berkas CSV untuk diimpor.")

@@ -25,10 +25,10 @@ from starlette.concurrency import run_in_threadpool
 
 from models.logs import configure_logging
 from serving import admin, routes
-from serving.auth import LoginThrottle
+from serving.auth import FailureThrottle
 from serving.errors import FeedbackUnavailableError, ModelLoadError, install_error_handlers
 from serving.feedback import FeedbackStore
-from serving.limits import BodySizeLimit
+from serving.limits import RequestLimits
 from serving.model_state import ModelHolder, ModelSource
 from serving.settings import Settings, get_settings
 
@@ -86,7 +86,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.models = ModelHolder()
     app.state.feedback = None
-    app.state.login_throttle = LoginThrottle(settings.admin_login_max_failures)
+    app.state.login_throttle = FailureThrottle(settings.admin_login_max_failures)
+    app.state.key_throttle = FailureThrottle(settings.api_key_max_failures)
     install_error_handlers(app)
     app.include_router(routes.router)
     app.include_router(admin.router)
@@ -98,7 +99,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_methods=["GET", "POST"],
             allow_headers=["Content-Type", "X-API-Key", "Authorization"],
         )
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        RequestLimits,
+        max_bytes=settings.max_body_bytes,
+        max_headers=settings.max_header_count,
+        max_header_bytes=settings.max_header_bytes,
+    )
     return app
 
 

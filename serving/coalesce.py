@@ -8,7 +8,10 @@ does not depend on the other texts of its chunk (the router's rows are independe
 batch answers equal), so coalescing changes the time of an answer, never its content.
 
 A chunk of more than :data:`INLINE_CHARS` characters in all is routed in the thread pool, so the event loop
-keeps answering /healthz and accepting requests meanwhile.
+keeps answering /healthz and accepting requests meanwhile. Routing runs within the request CPU budget
+(:func:`serving.budget.request_budget`, measured on the thread that does the work); a chunk that runs past it
+is routed again text by text, each with a budget of its own, so that only the text that costs too much is
+answered 422.
 """
 
 from __future__ import annotations
@@ -19,6 +22,9 @@ from collections.abc import Sequence
 from starlette.concurrency import run_in_threadpool
 
 from models.router import ComplaintRouter, Suggestion
+from serving.budget import request_budget
+from serving.errors import InvalidInputError
+from serving.settings import Settings
 
 __all__ = ["INLINE_CHARS", "MAX_CHUNK", "SuggestQueue", "suggest_now"]
 
@@ -28,11 +34,17 @@ MAX_CHUNK = 64
 """At most this many waiting complaints are routed in one call."""
 
 
-async def suggest_now(router: ComplaintRouter, texts: Sequence[str]) -> list[Suggestion]:
-    """``router.suggest(texts, explain=True)``: on the event loop for short input, else in the thread pool."""
-    if sum(map(len, texts)) <= INLINE_CHARS:
+def _suggest_within_budget(router: ComplaintRouter, texts: Sequence[str], settings: Settings) -> list[Suggestion]:
+    with request_budget(settings):
         return router.suggest(texts, explain=True)
-    return await run_in_threadpool(router.suggest, texts, explain=True)
+
+
+async def suggest_now(router: ComplaintRouter, texts: Sequence[str], settings: Settings) -> list[Suggestion]:
+    """``router.suggest(texts, explain=True)`` within the CPU budget of one request: on the event loop for
+    short input, else in the thread pool."""
+    if sum(map(len, texts)) <= INLINE_CHARS:
+        return _suggest_within_budget(router, texts, settings)
+    return await run_in_threadpool(_suggest_within_budget, router, texts, settings)
 
 
 class SuggestQueue:
@@ -40,10 +52,12 @@ class SuggestQueue:
 
     def __init__(self) -> None:
         self._waiting: list[tuple[ComplaintRouter, str, asyncio.Future[Suggestion]]] = []
+        self._settings: Settings | None = None
         self._drain: asyncio.Task[None] | None = None
 
-    async def suggest(self, router: ComplaintRouter, text: str) -> Suggestion:
+    async def suggest(self, router: ComplaintRouter, text: str, settings: Settings) -> Suggestion:
         """The suggestion (with explanation) for one text, routed with whatever else is waiting."""
+        self._settings = settings  # the app's settings: the same for every request of the queue
         future: asyncio.Future[Suggestion] = asyncio.get_running_loop().create_future()
         self._waiting.append((router, text, future))
         if self._drain is None or self._drain.done():
@@ -59,13 +73,28 @@ class SuggestQueue:
                 mine = [(text, future) for r, text, future in chunk if r is router and not future.cancelled()]
                 if not mine:
                     continue
-                try:
-                    suggestions = await suggest_now(router, [text for text, _ in mine])
-                except Exception as exc:  # noqa: BLE001 - not swallowed: every waiting request raises it
-                    for _, future in mine:
-                        if not future.done():
-                            future.set_exception(exc)
-                    continue
-                for (_, future), suggestion in zip(mine, suggestions, strict=True):
-                    if not future.done():
-                        future.set_result(suggestion)
+                await self._route_chunk(router, mine)
+
+    async def _route_chunk(self, router: ComplaintRouter, chunk: list[tuple[str, asyncio.Future[Suggestion]]]) -> None:
+        assert self._settings is not None  # set by suggest() before any chunk exists
+        try:
+            suggestions = await suggest_now(router, [text for text, _ in chunk], self._settings)
+        except InvalidInputError as exc:
+            if len(chunk) == 1:
+                _fail(chunk, exc)
+                return
+            for one in chunk:  # over the CPU budget of one request: each text again, with a budget of its own
+                await self._route_chunk(router, [one])
+            return
+        except Exception as exc:  # noqa: BLE001 - not swallowed: every waiting request raises it
+            _fail(chunk, exc)
+            return
+        for (_, future), suggestion in zip(chunk, suggestions, strict=True):
+            if not future.done():
+                future.set_result(suggestion)
+
+
+def _fail(chunk: list[tuple[str, asyncio.Future[Suggestion]]], error: BaseException) -> None:
+    for _, future in chunk:
+        if not future.done():
+            future.set_exception(error)

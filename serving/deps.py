@@ -11,7 +11,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from serving.auth import check_key, key_from_request
+from serving.auth import FailureThrottle, check_request_key
 from serving.feedback import FeedbackStore
 from serving.model_state import LoadedModel, ModelHolder
 from serving.settings import Settings
@@ -64,12 +64,14 @@ def get_store(request: Request) -> FeedbackStore:
 StoreDep = Annotated[FeedbackStore, Depends(get_store)]
 
 
-async def require_key(request: Request, settings: SettingsDep) -> None:
-    """401 unless the request carries one of the configured API keys."""
-    check_key(key_from_request(request), settings.api_keys)
+def require_key(request: Request, settings: SettingsDep) -> None:
+    """401 unless the request carries one of the configured API keys; 429 once its address has sent
+    ``api_key_max_failures`` wrong keys within 15 minutes."""
+    throttle: FailureThrottle = request.app.state.key_throttle
+    check_request_key(request, settings.api_keys, throttle)
 
 
 async def routing_key(request: Request, settings: SettingsDep) -> None:
     """Like :func:`require_key`, but only when ``require_key_for_routing`` is set."""
     if settings.require_key_for_routing:
-        check_key(key_from_request(request), settings.api_keys)
+        require_key(request, settings)

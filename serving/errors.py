@@ -8,6 +8,8 @@ Our exception classes::
     ├── ForbiddenError           403   a key is fine but the act is not: reloading from an untrusted
     │                                  folder, an /admin form posted from another site
     ├── BodyTooLargeError        413   a request body over ``max_body_bytes``
+    ├── TooManyAttemptsError     429   too many wrong API keys from one address: it must wait
+    │                                  ``retry_after`` seconds (also sent as ``Retry-After``)
     ├── ModelLoadError           422   a reload could not load the model it was pointed at; the model
     │                                  that was serving keeps serving (the answer names the reason and
     │                                  that version as ``serving_version``)
@@ -38,7 +40,9 @@ __all__ = [
     "ModelLoadError",
     "ModelUnavailableError",
     "ServingError",
+    "TooManyAttemptsError",
     "UnauthorizedError",
+    "database_reason",
     "describe_validation_errors",
     "install_error_handlers",
 ]
@@ -78,6 +82,11 @@ class BodyTooLargeError(ServingError):
     code = "body_too_large"
 
 
+class TooManyAttemptsError(ServingError):
+    status = 429
+    code = "too_many_attempts"
+
+
 class ModelLoadError(ServingError):
     status = 422
     code = "model_load_failed"
@@ -95,6 +104,11 @@ class FeedbackUnavailableError(ServingError):
 
 def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
     return {"error": code, "detail": message, **extra}
+
+
+def database_reason(exc: Exception) -> str:
+    """The first line of what the database driver said (SQLAlchemy keeps it as ``orig``), for messages."""
+    return str(getattr(exc, "orig", None) or exc).splitlines()[0]
 
 
 _JSON_TYPES = {
@@ -149,7 +163,11 @@ def describe_validation_errors(errors: Sequence[Any]) -> list[dict[str, str]]:
 
 async def _serving_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ServingError)
-    headers = {"WWW-Authenticate": 'Bearer realm="disposisi"'} if isinstance(exc, UnauthorizedError) else None
+    headers: dict[str, str] | None = None
+    if isinstance(exc, UnauthorizedError):
+        headers = {"WWW-Authenticate": 'Bearer realm="disposisi"'}
+    elif isinstance(exc, TooManyAttemptsError):
+        headers = {"Retry-After": str(exc.extra["retry_after"])}
     if exc.status >= 500:
         logger.warning("%s %s: %s", request.method, request.url.path, exc.message)
     return JSONResponse(error_body(exc.code, exc.message, **exc.extra), status_code=exc.status, headers=headers)

@@ -4,10 +4,13 @@
 Each row is one decision: the complaint id and text, the OPD and urgency the admin chose, the OPD the
 model suggested and whether the admin kept it. The text is training data, so it is stored, but with
 NIK/KK numbers, phone numbers, e-mail addresses and URLs masked (:func:`mask_text`)
-before it reaches the database; the model masks them anyway, so nothing useful is lost.
+before it reaches the database; the model masks them anyway, so nothing useful is lost. The OPD names,
+which an admin may type freely, are masked the same way (and again when stats or exports show them,
+for rows stored before they were).
 
 :meth:`FeedbackStore.export_csv` yields the latest decision per complaint as CSV in the training
-format (``id,teks,opd,urgensi``), so ``disposisi train export.csv`` retrains on it as it is.
+format (``id,teks,opd,urgensi``), so ``disposisi train export.csv`` retrains on it as it is; a cell
+that a spreadsheet would run as a formula gets a leading ``'`` (:func:`spreadsheet_safe`).
 The store is safe to share between threads (one engine, one short transaction per call); SQLite runs
 in WAL mode with a busy timeout so concurrent writers wait instead of failing.
 """
@@ -17,7 +20,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -45,15 +48,17 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sess
 from sqlalchemy.pool import StaticPool
 
 from models.text import mask_personal_data, repair
-from serving.errors import FeedbackUnavailableError
+from serving.errors import FeedbackUnavailableError, database_reason
+from serving.sessions import AdminSessions
 
-__all__ = ["EXPORT_COLUMNS", "FeedbackRow", "FeedbackStore", "StoredFeedback", "mask_text"]
+__all__ = ["EXPORT_COLUMNS", "FeedbackRow", "FeedbackStore", "StoredFeedback", "mask_text", "spreadsheet_safe"]
 
 logger = logging.getLogger(__name__)
 
 EXPORT_COLUMNS = ("id", "teks", "opd", "urgensi")
 _SQLITE_BUSY_MS = 30_000
 _EXPORT_BATCH = 500
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 class _Base(DeclarativeBase):
@@ -113,7 +118,10 @@ def _make_engine(url: str) -> Engine:
 
 
 class FeedbackStore:
-    """Admins' decisions in an SQL database; tables are created on first use of a new database."""
+    """Admins' decisions in an SQL database; tables are created on first use of a new database.
+
+    The same database keeps the open /admin sessions (:attr:`sessions`), so that every API worker
+    sharing it knows of a logout."""
 
     def __init__(self, url: str) -> None:
         self.url = url
@@ -121,9 +129,11 @@ class FeedbackStore:
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         try:
             _Base.metadata.create_all(self.engine)
+            self.sessions = AdminSessions(self.engine)
         except SQLAlchemyError as exc:
             self.engine.dispose()
-            raise FeedbackUnavailableError(f"cannot open the feedback store {self.safe_url}: {_reason(exc)}") from exc
+            reason = database_reason(exc)
+            raise FeedbackUnavailableError(f"cannot open the feedback store {self.safe_url}: {reason}") from exc
 
     @property
     def safe_url(self) -> str:
@@ -143,8 +153,12 @@ class FeedbackStore:
         suggested_opd: str | None = None,
         model_version: str | None = None,
     ) -> StoredFeedback:
-        """Store one decision (text masked); ``accepted`` is ``opd == suggested_opd`` when a suggestion is known."""
-        opd, complaint_id, suggested_opd = opd.replace("\x00", ""), _no_nul(complaint_id), _no_nul(suggested_opd)
+        """Store one decision; ``accepted`` is ``opd == suggested_opd`` when a suggestion is known.
+
+        The text and the free-text OPD names are masked like a complaint (an admin may type a phone number
+        into "another OPD"); the complaint id is stored as given (it is the caller's key, see the README)."""
+        opd, complaint_id = mask_text(opd), _no_nul(complaint_id)
+        suggested_opd = None if suggested_opd is None else mask_text(suggested_opd)
         accepted = None if suggested_opd is None else opd == suggested_opd
         row = FeedbackRow(
             complaint_id=complaint_id,
@@ -161,7 +175,7 @@ class FeedbackStore:
                 session.flush()
                 feedback_id = row.id
         except SQLAlchemyError as exc:
-            raise FeedbackUnavailableError(f"could not store the feedback: {_reason(exc)}") from exc
+            raise FeedbackUnavailableError(f"could not store the feedback: {database_reason(exc)}") from exc
         return StoredFeedback(feedback_id=feedback_id, complaint_id=complaint_id, accepted=accepted)
 
     def count(self) -> int:
@@ -185,7 +199,8 @@ class FeedbackStore:
         writer.writerow(EXPORT_COLUMNS)
         with self._read() as session:
             for n, (row_id, complaint_id, text, opd, urgency) in enumerate(session.execute(query), start=1):
-                writer.writerow([complaint_id or f"feedback-{row_id}", text, opd, urgency or ""])
+                cells = (complaint_id or f"feedback-{row_id}", text, mask_text(opd), urgency or "")
+                writer.writerow([spreadsheet_safe(cell) for cell in cells])
                 if n % _EXPORT_BATCH == 0:
                     yield buffer.getvalue()
                     buffer.seek(0)
@@ -227,11 +242,10 @@ class FeedbackStore:
             "with_suggestion": judged,
             "accepted": accepted,
             "acceptance_rate": round(accepted / judged, 4) if judged else None,
-            "by_suggested_opd": {
-                str(opd): {"suggested": int(n), "accepted": int(k or 0), "acceptance_rate": round(int(k or 0) / n, 4)}
-                for opd, n, k in per_opd
-            },
-            "top_corrections": [{"suggested": s, "chosen": c, "count": int(n)} for s, c, n in corrections],
+            "by_suggested_opd": _acceptance_by_opd(per_opd),
+            "top_corrections": [
+                {"suggested": _shown(s), "chosen": _shown(c), "count": int(n)} for s, c, n in corrections
+            ],
             "by_urgency": {str(level or "none"): int(n) for level, n in levels},
             "first_at": _iso(first),
             "last_at": _iso(last),
@@ -243,13 +257,38 @@ class FeedbackStore:
             with self._sessions() as session:
                 yield session
         except SQLAlchemyError as exc:
-            raise FeedbackUnavailableError(f"cannot read the feedback store: {_reason(exc)}") from exc
+            raise FeedbackUnavailableError(f"cannot read the feedback store: {database_reason(exc)}") from exc
 
 
 def mask_text(text: str) -> str:
     """The text as it is stored: NUL characters dropped (PostgreSQL refuses them), repaired like the model
     repairs it (zero-width marks hidden inside a number would otherwise keep it from being masked), and masked."""
     return mask_personal_data(repair(text.replace("\x00", "")))
+
+
+def _shown(opd: str | None) -> str | None:
+    """An OPD name as stats and exports show it: masked again, for rows stored before names were masked."""
+    return None if opd is None else mask_text(opd)
+
+
+def _acceptance_by_opd(per_opd: Sequence[Any]) -> dict[str, dict[str, Any]]:
+    """Suggested and accepted counts per suggested OPD (names that mask alike are counted together)."""
+    tallies: dict[str, list[int]] = {}
+    for opd, suggested, accepted in per_opd:
+        tally = tallies.setdefault(mask_text(str(opd)), [0, 0])
+        tally[0] += int(suggested)
+        tally[1] += int(accepted or 0)
+    return {opd: {"suggested": n, "accepted": k, "acceptance_rate": round(k / n, 4)} for opd, (n, k) in tallies.items()}
+
+
+def spreadsheet_safe(cell: str) -> str:
+    """``cell`` with a leading ``'`` when a spreadsheet would read it as a formula (OWASP "CSV injection":
+    a cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return), and its line breaks
+    written as ``\n`` (the csv module does not quote a lone ``\r``, which readers take for the end of the
+    row). Training reads the ``'`` as one more character of the text, which changes nothing that matters."""
+    if cell.startswith(_FORMULA_STARTS):
+        cell = "'" + cell
+    return cell.replace("\r\n", "\n").replace("\r", "\n") if "\r" in cell else cell
 
 
 def _no_nul(value: str | None) -> str | None:
@@ -262,7 +301,3 @@ def _iso(value: datetime | None) -> str | None:
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return value.isoformat(timespec="seconds")
-
-
-def _reason(exc: SQLAlchemyError) -> str:
-    return str(getattr(exc, "orig", None) or exc).splitlines()[0]

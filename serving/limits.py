@@ -1,9 +1,12 @@
-"""Request body size limit, as plain ASGI middleware.
+"""Limits of one request: its headers and body (ASGI middleware), and how long a client may take to send
+it (uvicorn's HTTP protocol, :mod:`serving.server_limits`).
 
-A body whose ``Content-Length`` is over the limit is refused before it is read; a body without one
-(chunked) is read up to the limit and refused as soon as it passes it. Either way the answer is
-413 with a JSON message. Bodies within the limit are buffered (they are small by definition) and
-replayed to the app unchanged.
+:class:`RequestLimits` refuses a request with more than ``max_headers`` header fields or more than
+``max_header_bytes`` of them (431: uvicorn's h11 refuses headers past that size only while they are still
+arriving, so a block that comes in one read can be larger), and a body
+whose ``Content-Length`` is over the limit before it is read; a body without one (chunked) is read up to
+the limit and refused as soon as it passes it. Either way the answer is 413 with a JSON message. Bodies
+within the limit are buffered (they are small by definition) and replayed to the app unchanged.
 """
 
 from __future__ import annotations
@@ -14,17 +17,33 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from serving.errors import BodyTooLargeError, InvalidInputError, error_body
 
-__all__ = ["BodySizeLimit"]
+__all__ = ["RequestLimits"]
+
+_HEADERS_TOO_LARGE = 431  # Request Header Fields Too Large
 
 
-class BodySizeLimit:
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+class RequestLimits:
+    def __init__(self, app: ASGIApp, *, max_bytes: int, max_headers: int, max_header_bytes: int) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.max_headers = max_headers
+        self.max_header_bytes = max_header_bytes
+
+    def _headers_over_limits(self, scope: Scope) -> str | None:
+        headers = scope.get("headers", ())
+        if len(headers) > self.max_headers:
+            return f"the request has more than {self.max_headers} header fields: send fewer"
+        size = sum(len(name) + len(value) for name, value in headers)
+        if size > self.max_header_bytes:
+            return f"the request's headers are {size:,} bytes; the limit is {self.max_header_bytes:,}"
+        return None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        if refusal := self._headers_over_limits(scope):
+            await _refuse(send, _HEADERS_TOO_LARGE, InvalidInputError.code, refusal)
             return
         declared = _content_length(scope)
         if declared == -1:

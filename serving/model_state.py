@@ -11,16 +11,13 @@ MLflow is imported only when a ``models:/`` URI is loaded.
 
 from __future__ import annotations
 
-import json
 import logging
-import tempfile
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from models.artifact import ArtifactError, ModelMetadata, library_versions, load_model
+from models.artifact import ArtifactError, ModelMetadata, load_model
 from models.router import ComplaintRouter
 from serving.errors import ForbiddenError, ModelLoadError, ModelUnavailableError
 from serving.settings import Settings
@@ -154,51 +151,14 @@ def reload_source(settings: Settings, model_dir: str | None, model_uri: str | No
 
 
 def _load_registry(uri: str) -> tuple[ComplaintRouter, ModelMetadata]:
-    import mlflow
-    import mlflow.sklearn
-    from mlflow.exceptions import MlflowException
+    """A registered version, downloaded and verified like a model directory (see :mod:`registry`)."""
+    from registry.versions import RegistryError, load_registered
 
     try:
-        router = mlflow.sklearn.load_model(uri)
-    except (MlflowException, OSError) as exc:
-        raise ModelLoadError(f"cannot load {uri} from MLflow: {str(exc).splitlines()[0]}") from exc
-    except Exception as exc:  # a damaged pickle can fail in any way while it is read
+        router, meta, registered = load_registered(uri)
+    except RegistryError as exc:
+        raise ModelLoadError(f"cannot load {uri} from MLflow: {exc}") from exc
+    except Exception as exc:  # a damaged store or pickle can fail in any way while it is read
         raise ModelLoadError(f"cannot load {uri} from MLflow: its files are damaged ({type(exc).__name__})") from exc
-    if not isinstance(router, ComplaintRouter):
-        raise ModelLoadError(f"{uri} holds a {type(router).__name__}, not a ComplaintRouter")
-    try:
-        meta = _registry_metadata(mlflow.MlflowClient(), uri)
-    except (MlflowException, OSError, ValueError, TypeError) as exc:
-        logger.warning("no model.json for %s (%s); describing the model from itself", uri, exc)
-        meta = _metadata_from_router(router, version=uri.removeprefix("models:/"))
-    wrong = {k: v for k, v in meta.versions.items() if k in library_versions() and library_versions()[k] != v}
-    if wrong:
-        logger.warning("%s was trained with other library versions: %s", uri, wrong)
+    logger.info("%s is version %s of %s", uri, registered.version, registered.name)
     return router, meta
-
-
-def _registry_metadata(client: Any, uri: str) -> ModelMetadata:
-    """The ``model.json`` the training run logged next to the registered model version."""
-    import mlflow.artifacts
-
-    name, _, ref = uri.removeprefix("models:/").partition("@")
-    if ref:
-        version = client.get_model_version_by_alias(name, ref)
-    else:
-        name, _, number = name.partition("/")
-        version = client.get_model_version(name, number)
-    with tempfile.TemporaryDirectory() as tmp:
-        path = mlflow.artifacts.download_artifacts(
-            run_id=version.run_id, artifact_path="evaluation/model.json", dst_path=tmp
-        )
-        raw = json.loads(Path(path).read_text(encoding="utf-8"))
-    return ModelMetadata(**raw)
-
-
-def _metadata_from_router(router: ComplaintRouter, *, version: str) -> ModelMetadata:
-    return ModelMetadata(
-        opd_labels=[str(c) for c in router.classes_],
-        urgency_labels=[str(c) for c in router.urgency_classes_],
-        review_threshold=float(router.review_threshold_),
-        version=version,
-    )

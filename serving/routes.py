@@ -46,7 +46,11 @@ _ERRORS: dict[int, str] = {
     401: "An API key is missing or wrong, or none is configured on the server.",
     403: "The key is fine but the act is not (a model folder outside the trusted ones).",
     413: "The request body is over max_body_bytes.",
-    422: "The input cannot be used: the answer names each problem. A failed reload also answers 422.",
+    429: "Too many wrong API keys from this address: wait Retry-After seconds (DISPOSISI_API_KEY_MAX_FAILURES).",
+    422: (
+        "The input cannot be used: the answer names each problem (also texts whose analysis would pass the "
+        "request's CPU budget). A failed reload also answers 422."
+    ),
     503: "No model is loaded, or the feedback database cannot be reached.",
 }
 
@@ -63,8 +67,10 @@ QueueDep = Annotated[SuggestQueue, Depends(get_suggest_queue)]
 
 
 def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI descriptions of the error answers of a route: all are :class:`ErrorOut` JSON."""
-    return {code: {"model": ErrorOut, "description": _ERRORS[code]} for code in (400, 413, *codes)}
+    """OpenAPI descriptions of the error answers of a route: all are :class:`ErrorOut` JSON (a keyed route,
+    one that may answer 401, may also answer 429)."""
+    throttled = (429,) if 401 in codes else ()
+    return {code: {"model": ErrorOut, "description": _ERRORS[code]} for code in (400, 413, *codes, *throttled)}
 
 
 @router.get("/healthz", tags=["health"], responses=_errors())
@@ -84,7 +90,7 @@ def readyz(holder: HolderDep) -> dict[str, str]:
 async def route(body: ComplaintIn, loaded: ModelDep, settings: SettingsDep, queue: QueueDep) -> RouteOut:
     """Top-3 OPDs with calibrated scores, urgency, needs_review and the reasons, for one complaint."""
     check_limits([body.text], max_text_chars=settings.max_text_chars)
-    suggestion = await queue.suggest(loaded.router, body.text)
+    suggestion = await queue.suggest(loaded.router, body.text, settings)
     return RouteOut.from_suggestion(body.id, suggestion, loaded.version)
 
 
@@ -94,7 +100,7 @@ async def route_batch(body: BatchIn, loaded: ModelDep, settings: SettingsDep) ->
     texts = [item.text for item in body.items]
     check_limits(texts, max_text_chars=settings.max_text_chars, max_items=settings.max_batch_items)
     started = time.perf_counter()
-    suggestions = await suggest_now(loaded.router, texts)
+    suggestions = await suggest_now(loaded.router, texts, settings)
     logger.info("routed a batch of %d in %.3fs", len(texts), time.perf_counter() - started)
     pairs = zip(body.items, suggestions, strict=True)
     return BatchOut(results=[RouteOut.from_suggestion(item.id, s, loaded.version) for item, s in pairs])
@@ -163,9 +169,9 @@ def model_info(loaded: ModelDep) -> ModelOut:
     )
 
 
-@router.get("/v1/stats", dependencies=[Depends(routing_key)], tags=["feedback"], responses=_errors(401, 503))
+@router.get("/v1/stats", dependencies=[Depends(require_key)], tags=["feedback"], responses=_errors(401, 503))
 def stats(store: StoreDep, holder: HolderDep) -> dict[str, Any]:
-    """Feedback counts and how often admins accepted the top suggestion."""
+    """Feedback counts and how often admins accepted the top suggestion (keyed: it names the OPDs admins typed)."""
     loaded = holder.current
     return {"model_version": loaded.version if loaded else None, "feedback": store.stats()}
 

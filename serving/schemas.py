@@ -7,6 +7,7 @@ is empty once stripped. Limits that come from settings (text length, batch size)
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from typing import Any, Literal
 
@@ -36,6 +37,10 @@ __all__ = [
 UrgencyLevel = Literal["tinggi", "sedang", "rendah"]
 _MAX_ID_CHARS = 200
 _MAX_LABEL_CHARS = 200
+_MAX_PATH_CHARS = 4096  # PATH_MAX on Linux
+# Control (NUL, newline, ESC...), format (zero-width, bidirectional overrides), lone surrogates, private use
+# and unassigned characters: none belongs in a folder name an operator types.
+_NOT_IN_A_PATH = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
 
 
 def _not_blank(value: str) -> str:
@@ -108,6 +113,21 @@ class ReloadIn(_Input):
 
     model_dir: StrictStr | None = Field(default=None, description="A model directory inside a trusted folder.")
     model_uri: StrictStr | None = Field(default=None, description="An MLflow registry URI, models:/NAME@ALIAS.")
+
+    @field_validator("model_dir")
+    @classmethod
+    def _clean_path(cls, value: str | None) -> str | None:
+        """A path of printable characters: a NUL byte made the path resolution fail with a 500."""
+        if value is None:
+            return None
+        if not value.strip():
+            raise ValueError("must be a folder path, not empty or only whitespace")
+        for position, char in enumerate(value):
+            if unicodedata.category(char) in _NOT_IN_A_PATH:
+                raise ValueError(f"has a control or invisible character (U+{ord(char):04X}) at position {position}")
+        if len(value) > _MAX_PATH_CHARS:
+            raise ValueError(f"is {len(value):,} characters long; a folder path has at most {_MAX_PATH_CHARS:,}")
+        return value
 
     @model_validator(mode="after")
     def _one_source(self) -> ReloadIn:
@@ -205,6 +225,7 @@ class ErrorOut(BaseModel):
     detail: str = Field(description="What went wrong and what to do about it.")
     errors: list[FieldError] | None = Field(default=None, description="Request validation: one entry per problem.")
     serving_version: str | None = Field(default=None, description="A failed reload: the version still serving.")
+    retry_after: int | None = Field(default=None, description="Too many wrong keys: seconds to wait (429).")
 
 
 class ReloadOut(BaseModel):

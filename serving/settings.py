@@ -40,6 +40,26 @@ class Settings(BaseSettings):
     max_text_chars: int = Field(default=20_000, ge=1, description="Longest complaint text accepted.")
     max_batch_items: int = Field(default=1_000, ge=1, description="Most items in one POST /v1/route/batch.")
     max_body_bytes: int = Field(default=2_000_000, ge=1_024, description="Largest request body accepted.")
+    max_header_bytes: int = Field(
+        default=16_384, ge=1_024, description="Largest request line plus headers accepted (400 past it)."
+    )
+    max_header_count: int = Field(default=100, ge=10, description="Most header fields in one request (431 past it).")
+    client_timeout_seconds: float = Field(
+        default=20.0,
+        gt=0,
+        description="Seconds a client has to send a whole request, headers and body; then its connection is closed.",
+    )
+    keep_alive_seconds: int = Field(default=5, ge=1, description="Seconds an idle keep-alive connection stays open.")
+    max_connections: int = Field(
+        default=1_000,
+        ge=0,
+        description="Connections or requests in progress per worker past which uvicorn answers 503; 0: no limit.",
+    )
+    max_analysis_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        description="CPU seconds one routing request may spend analysing its texts before a 422; 0: no limit.",
+    )
     cors_origins: CommaList = Field(default_factory=list, description="Origins allowed by CORS; empty turns CORS off.")
     admin_session_hours: float = Field(default=12.0, gt=0, description="How long an /admin login lasts.")
     admin_cookie_secure: bool = Field(
@@ -50,6 +70,11 @@ class Settings(BaseSettings):
         default=10,
         ge=0,
         description="Failed /admin logins per client address in 15 minutes before it must wait; 0: off.",
+    )
+    api_key_max_failures: int = Field(
+        default=20,
+        ge=0,
+        description="Requests with a wrong API key per client address in 15 minutes before it must wait; 0: off.",
     )
 
     @field_validator("api_keys", "cors_origins", "trusted_model_dirs", mode="before")

@@ -1,4 +1,4 @@
-"""Metrics of a router on labeled complaints, and the choice of the review threshold.
+"""Metrics of a router on labeled complaints (the review threshold is chosen by :mod:`models.review`).
 
 Metric names follow the MLflow contract: ``opd_macro_f1``, ``opd_accuracy``, ``opd_top3_accuracy``,
 ``urgency_macro_f1``, ``urgency_tinggi_recall``; plus ``opd_coverage`` (share of complaints not
@@ -16,7 +16,6 @@ from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, recall_s
 from models.router import URGENCY_LEVELS, ComplaintRouter
 
 __all__ = [
-    "choose_review_threshold",
     "coverage_at_threshold",
     "evaluate_router",
     "opd_metrics",
@@ -35,25 +34,6 @@ def top_k_accuracy(
     top = np.argsort(-proba, axis=1)[:, :k]
     hits = [truth in set(labels[row]) for truth, row in zip(y_true, top, strict=True)]
     return float(np.mean(hits))
-
-
-def choose_review_threshold(confidence: np.ndarray, correct: np.ndarray, target: float = 0.95) -> float:
-    """Lowest threshold t such that the rows with confidence >= t are at least ``target`` accurate.
-
-    The lowest such t keeps the most rows out of review. If no t meets the target, the threshold is
-    just above the highest confidence: everything needs review.
-    """
-    confidence = np.asarray(confidence, dtype=float)
-    correct = np.asarray(correct, dtype=float)
-    if confidence.size == 0:
-        raise ValueError("choose_review_threshold needs at least one row")
-    values, inverse = np.unique(confidence, return_inverse=True)
-    rows_at_or_above = np.bincount(inverse, minlength=len(values))[::-1].cumsum()[::-1]
-    hits_at_or_above = np.bincount(inverse, weights=correct, minlength=len(values))[::-1].cumsum()[::-1]
-    ok = np.nonzero(hits_at_or_above / rows_at_or_above >= target)[0]
-    if ok.size == 0:
-        return float(np.nextafter(values[-1], np.inf))
-    return float(values[ok.min()])
 
 
 def coverage_at_threshold(confidence: np.ndarray, correct: np.ndarray, threshold: float) -> tuple[float, float]:

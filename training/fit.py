@@ -1,10 +1,10 @@
 """Fitting a router: the review threshold from a held-out slice, then the final fit on all rows.
 
-1. A stratified slice of the training rows (``holdout``) is held out; a router fitted on the rest
-   predicts it, and the review threshold is chosen there so that accuracy among the complaints not
-   flagged for review reaches ``review_target``.
-2. The router is refitted on all training rows and keeps that threshold.
-3. Metrics come from the eval data when given, otherwise from the held-out slice.
+1. :class:`models.review.ReviewThreshold` holds out a stratified slice of the training rows (``holdout``),
+   fits a probe router on the rest and chooses the review threshold on the slice so that accuracy among
+   the complaints not flagged for review reaches ``review_target``; then it fits the router on all
+   training rows with that threshold.
+2. Metrics come from the eval data when given, otherwise from the probe on the held-out slice.
 """
 
 from __future__ import annotations
@@ -15,12 +15,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from sklearn.base import clone
-from sklearn.model_selection import train_test_split
 
+from models.review import ReviewThreshold
 from models.router import ComplaintRouter
 from training.data import Dataset
-from training.evaluate import choose_review_threshold, evaluate_router
+from training.evaluate import evaluate_router
 
 __all__ = ["TrainResult", "train_router"]
 
@@ -46,10 +45,6 @@ def _subset(data: Dataset, rows: np.ndarray) -> Dataset:
     )
 
 
-def _fit(router: ComplaintRouter, data: Dataset) -> ComplaintRouter:
-    return router.fit(data.texts, data.opd, urgency=data.urgency)
-
-
 def train_router(
     train: Dataset,
     eval_data: Dataset | None = None,
@@ -60,41 +55,23 @@ def train_router(
     seed: int = 0,
 ) -> TrainResult:
     """Fit a :class:`ComplaintRouter` on ``train``; see the module docstring for the steps."""
-    if not 0.0 < holdout < 0.5:
-        raise ValueError(f"holdout must be between 0 and 0.5, got {holdout}")
-    if not 0.0 < review_target <= 1.0:
-        raise ValueError(f"review_target must be in (0, 1], got {review_target}")
     started = time.perf_counter()
-    template = ComplaintRouter(**(params or {}))
-    rows = np.arange(len(train))
-    labels = np.asarray(train.opd, dtype=object)
-    n_classes = len(set(train.opd))
-    n_holdout = max(round(holdout * len(train)), n_classes)
-    if n_holdout >= len(train) - n_classes:
-        raise ValueError(
-            f"too few rows ({len(train)}) for {n_classes} OPD labels: need a held-out slice of at least one "
-            "row per label and enough left to train; add data or pass --eval"
-        )
-    fit_rows, held_rows = train_test_split(rows, test_size=n_holdout, stratify=labels, random_state=seed)
-    logger.info("fitting on %d rows, choosing the review threshold on %d held-out rows", len(fit_rows), len(held_rows))
-    held = _subset(train, held_rows)
-    probe = _fit(clone(template), _subset(train, fit_rows))
-    proba = probe.predict_proba(held.texts)
-    correct = probe.classes_[np.argmax(proba, axis=1)] == np.asarray(held.opd, dtype=object)
-    threshold = choose_review_threshold(proba.max(axis=1), correct, review_target)
-    probe.review_threshold_ = threshold
-    held_metrics = evaluate_router(probe, held.texts, held.opd, held.urgency)
+    search = ReviewThreshold(
+        ComplaintRouter(**(params or {})), review_target=review_target, holdout=holdout, random_state=seed
+    )
+    logger.info("fitting, with the review threshold chosen on a held-out %.0f%% of %d rows", 100 * holdout, len(train))
+    search.fit(train.texts, train.opd, urgency=train.urgency)
+    router: ComplaintRouter = search.estimator_
+    threshold = search.review_threshold_
+    held = _subset(train, search.holdout_rows_)
+    seconds = time.perf_counter() - started  # training only: scoring the eval data is not training
+    held_metrics = evaluate_router(search.probe_, held.texts, held.opd, held.urgency)
     logger.info(
         "review threshold %.3f: %.1f%% of held-out rows auto-routed at %.3f accuracy",
         threshold,
         100 * held_metrics["opd_coverage"],
         held_metrics["opd_auto_accuracy"],
     )
-
-    logger.info("fitting on all %d training rows", len(train))
-    router = _fit(clone(template), train)
-    router.review_threshold_ = threshold
-    seconds = time.perf_counter() - started  # training only: scoring the eval data is not training
     if eval_data is not None:
         metrics = evaluate_router(router, eval_data.texts, eval_data.opd, eval_data.urgency)
         source = "eval"

@@ -17,9 +17,8 @@ from typing import Any
 
 import numpy as np
 
-import models
 from models.artifact import ModelMetadata, library_versions
-from models.router import ComplaintRouter
+from registry.versions import RegistryError, load_registered, log_model_dir
 from training.data import Dataset
 from training.evaluate import evaluate_router
 from training.fit import TrainResult
@@ -125,13 +124,13 @@ def log_training_run(
     train: Dataset,
     eval_data: Dataset | None,
     *,
+    model_dir: Path,
     registered_model: str = "disposisi",
     promote: bool = False,
     tracking_uri: str | None = None,
 ) -> TrackingResult:
-    """Log the run, register the model as a new version, and move ``champion`` if it has earned it."""
+    """Log the run, register the model directory as a new version, and move ``champion`` if it has earned it."""
     import mlflow
-    import mlflow.sklearn
     from mlflow import MlflowClient
     from mlflow.models import infer_signature
 
@@ -171,15 +170,12 @@ def log_training_run(
 
         frame = pd.DataFrame(example)
         signature = infer_signature(frame, router.predict(frame))
-        info = mlflow.sklearn.log_model(
-            router,
-            name="model",
+        info = log_model_dir(
+            model_dir,
+            registered_model=registered_model,
             signature=signature,
             input_example=frame,
             pip_requirements=_requirements(),
-            registered_model_name=registered_model,
-            serialization_format="cloudpickle",
-            code_paths=[str(Path(models.__file__).parent)],
         )
         run_id = run.info.run_id
     version = str(info.registered_model_version) if info.registered_model_version is not None else None
@@ -188,7 +184,6 @@ def log_training_run(
     champion = None
     if version is not None:
         client.set_model_version_tag(registered_model, version, "opd_macro_f1", f"{result.metrics['opd_macro_f1']:.4f}")
-        client.set_model_version_tag(registered_model, version, "model_sha256", meta.model_sha256)
         if promoted:
             client.set_registered_model_alias(registered_model, "champion", version)
             champion = version
@@ -219,7 +214,6 @@ def _decide_promotion(
     """Promote when forced, when there is no champion, or when the new model is at least as good on
     the same eval data (the champion is re-evaluated on it, not trusted from its own run)."""
     import mlflow
-    import mlflow.sklearn
 
     if force:
         return True, "promoted with --promote"
@@ -231,12 +225,10 @@ def _decide_promotion(
     if eval_data is None:
         return False, "trained without --eval: champion kept (no common eval data to compare on; use --promote)"
     try:
-        champion = mlflow.sklearn.load_model(f"models:/{name}@champion")
-    except Exception as exc:  # noqa: BLE001 - any load failure means the champion cannot be compared
+        champion, _, _ = load_registered(f"models:/{name}@champion")
+    except RegistryError as exc:
         logger.warning("champion version %s could not be loaded (%s); promoting the new model", current.version, exc)
         return True, f"champion v{current.version} could not be loaded"
-    if not isinstance(champion, ComplaintRouter):
-        return True, f"champion v{current.version} is not a ComplaintRouter"
     theirs = float(evaluate_router(champion, eval_data.texts, eval_data.opd)["opd_macro_f1"])
     if ours >= theirs:
         return True, f"opd_macro_f1 {ours:.4f} >= champion v{current.version}'s {theirs:.4f} on the same eval data"

@@ -90,6 +90,7 @@ def train_model(
             meta,
             train,
             evaluation,
+            model_dir=Path(model_dir),
             registered_model=registered_model,
             promote=promote,
             tracking_uri=tracking_uri,

@@ -103,3 +103,37 @@ def test_metadata_fields_of_the_wrong_type_are_refused(
     (tmp_path / META_FILE).write_text(json.dumps(raw))
     with pytest.raises(ArtifactError, match=f"not valid model metadata: {message}"):
         load_model(tmp_path)
+
+
+def test_model_file_linked_to_outside_its_folder_is_refused(router: ComplaintRouter, tmp_path: Path) -> None:
+    """A trusted folder holding a link to a pickle elsewhere must not unpickle that file, checksum or not."""
+    save_model(router, tmp_path / "elsewhere")
+    trusted = tmp_path / "trusted"
+    trusted.mkdir()
+    (trusted / META_FILE).write_bytes((tmp_path / "elsewhere" / META_FILE).read_bytes())
+    (trusted / MODEL_FILE).symlink_to(tmp_path / "elsewhere" / MODEL_FILE)
+    with pytest.raises(ArtifactError, match=r"model\.joblib in model directory .* links to a file outside it"):
+        load_model(trusted)
+
+
+def test_metadata_linked_to_outside_its_folder_is_refused(router: ComplaintRouter, tmp_path: Path) -> None:
+    save_model(router, tmp_path / "m")
+    (tmp_path / "outside.json").write_bytes((tmp_path / "m" / META_FILE).read_bytes())
+    (tmp_path / "m" / META_FILE).unlink()
+    (tmp_path / "m" / META_FILE).symlink_to(tmp_path / "outside.json")
+    with pytest.raises(ArtifactError, match=r"model\.json in model directory .* links to a file outside it"):
+        load_model(tmp_path / "m")
+
+
+def test_a_linked_model_directory_is_followed_as_a_whole(router: ComplaintRouter, tmp_path: Path) -> None:
+    """Linking the whole folder (a "current" link to the newest model) is fine: its files are inside it."""
+    save_model(router, tmp_path / "v2")
+    (tmp_path / "current").symlink_to(tmp_path / "v2", target_is_directory=True)
+    loaded, _ = load_model(tmp_path / "current")
+    assert list(loaded.predict(["sampah bau"])) == list(router.predict(["sampah bau"]))
+
+
+@pytest.mark.parametrize("bad", ["", "   ", "model\x00dir", "model\ndir"])
+def test_a_model_dir_that_is_not_a_clean_path_is_refused(bad: str) -> None:
+    with pytest.raises(ArtifactError, match="is not a valid path"):
+        load_model(bad)

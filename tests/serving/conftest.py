@@ -13,6 +13,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from serving.api import create_app
+from serving.feedback import FeedbackRow, FeedbackStore
+from serving.sessions import AdminSessionRow
 from serving.settings import Settings
 
 API_KEY = "kunci-uji-0123456789"
@@ -34,9 +36,16 @@ def make_settings(**overrides: Any) -> Settings:
         "max_text_chars": 20_000,
         "max_batch_items": 1_000,
         "max_body_bytes": 2_000_000,
+        "max_header_bytes": 16_384,
+        "max_header_count": 100,
+        "client_timeout_seconds": 20.0,
+        "keep_alive_seconds": 5,
+        "max_connections": 1_000,
+        "max_analysis_seconds": 5.0,
         "cors_origins": [],
         "admin_session_hours": 12.0,
         "admin_login_max_failures": 10,
+        "api_key_max_failures": 20,
     }
     values.update(overrides)
     return Settings(**values)
@@ -80,3 +89,20 @@ def service_or_skip(variable: str, what: str) -> str:
     if os.environ.get("DISPOSISI_REQUIRE_SERVICES") == "1":
         pytest.fail(f"{what} is required here (DISPOSISI_REQUIRE_SERVICES=1) but {variable} is not set")
     pytest.skip(f"{what} is not available: set {variable} to run this test")
+
+
+def _drop_store_tables(url: str) -> None:
+    store = FeedbackStore(url)
+    FeedbackRow.metadata.drop_all(store.engine)
+    AdminSessionRow.metadata.drop_all(store.engine)
+    store.close()
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """The test server's URL (DISPOSISI_TEST_POSTGRES_URL), with the store's tables (feedback, admin
+    sessions) dropped before and after the test."""
+    url = service_or_skip("DISPOSISI_TEST_POSTGRES_URL", "a PostgreSQL server")
+    _drop_store_tables(url)
+    yield url
+    _drop_store_tables(url)

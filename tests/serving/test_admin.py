@@ -161,7 +161,7 @@ def test_accepting_the_suggestion_stores_it_as_feedback(admin: TestClient) -> No
     assert saved.headers["location"] == "/admin?tersimpan=1"
     assert "Keputusan #1 tersimpan." in admin.get(saved.headers["location"]).text
     assert _feedback(admin) == [{"id": "ADM-2", "teks": FLOOD, "opd": top, "urgensi": level}]
-    assert admin.get("/v1/stats").json()["feedback"]["accepted"] == 1
+    assert admin.get("/v1/stats", headers={"X-API-Key": API_KEY}).json()["feedback"]["accepted"] == 1
 
 
 @pytest.mark.parametrize(
@@ -182,7 +182,10 @@ def test_choosing_another_opd_and_urgency_is_stored_as_a_correction(
     }
     assert admin.post("/admin/feedback", data=form, headers=SAME_SITE, follow_redirects=False).status_code == 303
     assert _feedback(admin) == [{"id": "ADM-3", "teks": FLOOD, "opd": expected, "urgensi": "sedang"}]
-    assert admin.get("/v1/stats").json()["feedback"]["top_corrections"][0]["chosen"] == expected
+    assert (
+        admin.get("/v1/stats", headers={"X-API-Key": API_KEY}).json()["feedback"]["top_corrections"][0]["chosen"]
+        == expected
+    )
 
 
 def test_a_decision_without_an_opd_is_refused(admin: TestClient) -> None:

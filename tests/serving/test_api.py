@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -131,6 +132,39 @@ def test_route_rejects_text_over_the_limit(make_client: MakeClient) -> None:
     assert response.json()["detail"] == "text is 120 characters long; the limit is 100: shorten the complaint"
 
 
+def _invented_words(count: int, seed: int) -> str:
+    rng = random.Random(seed)
+    return " ".join(
+        "".join(rng.choice("bcdfghjklmnprstuvw") + rng.choice("aiueo") for _ in range(5)) for _ in range(count)
+    )
+
+
+@pytest.mark.parametrize("path", ["/v1/route", "/v1/route/batch"])
+def test_analysis_past_the_cpu_budget_is_422(make_client: MakeClient, path: str) -> None:
+    text = _invented_words(1_600, seed=len(path))
+    payload = {"text": text} if path == "/v1/route" else {"items": [{"text": text}]}
+    with make_client(max_analysis_seconds=0.01) as client:
+        response = client.post(path, json=payload)
+        assert response.status_code == 422
+        assert response.json()["error"] == "invalid_input"
+        assert "more than 0.01 s of CPU time" in response.json()["detail"]
+        assert (
+            client.post(
+                path, json={"text": "jalan rusak"} if path == "/v1/route" else {"items": [{"text": "jalan rusak"}]}
+            ).status_code
+            == 200
+        )
+
+
+@pytest.mark.parametrize("text", [".com " + "a-" * 9_990, "a" * 19_998 + "@a"], ids=["url-dashes", "email-tail"])
+def test_the_reported_slow_texts_are_routed(client: TestClient, text: str) -> None:
+    """The texts that held a worker for 25 s and 2 s are answered in full (the timing is tested in
+    tests/models/test_text_linear.py, where it can be measured without the server around it)."""
+    response = client.post("/v1/route", json={"text": text})
+    assert response.status_code == 200
+    assert response.json()["suggestions"]
+
+
 @pytest.mark.parametrize("raw", [b"{bad json", b'{"text": "jalan"', b"", b"\xff\xfe"])
 def test_route_rejects_a_body_that_is_not_json(client: TestClient, raw: bytes) -> None:
     response = client.post("/v1/route", content=raw, headers={"Content-Type": "application/json"})
@@ -255,6 +289,36 @@ def test_keyed_endpoints_refuse_a_missing_or_wrong_key(
     assert response.json()["error"] == "unauthorized"
     assert response.json()["detail"].startswith(message)
     assert response.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_wrong_keys_from_one_address_make_it_wait_on_every_keyed_endpoint(make_client: MakeClient) -> None:
+    with make_client(api_key_max_failures=3, require_key_for_routing=True) as client:
+        wrong = [
+            client.get("/v1/feedback/export", headers={"X-API-Key": f"tebakan-kunci-{n}"}).status_code for n in range(3)
+        ]
+        throttled = {
+            path: client.request(method, path, json=payload, headers=AUTH)
+            for method, path, payload in [*KEYED, ("post", "/v1/route", {"text": "banjir"}), ("get", "/v1/stats", None)]
+        }
+        health = client.get("/healthz")
+    assert wrong == [401, 401, 401]
+    for path, response in throttled.items():
+        assert response.status_code == 429, path
+        assert response.json()["error"] == "too_many_attempts"
+        assert 0 < int(response.headers["Retry-After"]) <= 900
+        assert response.json()["retry_after"] == int(response.headers["Retry-After"])
+    assert health.status_code == 200
+
+
+def test_missing_keys_are_not_counted_as_guesses_and_a_right_key_clears_the_count(make_client: MakeClient) -> None:
+    with make_client(api_key_max_failures=2) as client:
+        missing = [client.get("/v1/feedback/export").status_code for _ in range(5)]
+        guess = client.get("/v1/feedback/export", headers={"X-API-Key": "tebakan-kunci-1"}).status_code
+        right = client.get("/v1/feedback/export", headers=AUTH).status_code
+        another_guess = client.get("/v1/feedback/export", headers={"X-API-Key": "tebakan-kunci-2"}).status_code
+        still_right = client.get("/v1/feedback/export", headers=AUTH).status_code
+    assert missing == [401] * 5
+    assert (guess, right, another_guess, still_right) == (401, 200, 401, 200)
 
 
 @pytest.mark.parametrize("headers", [{"X-API-Key": OTHER_KEY}, {"Authorization": f"Bearer {API_KEY}"}])

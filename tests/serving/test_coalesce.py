@@ -5,12 +5,18 @@ from __future__ import annotations
 import asyncio
 import csv
 import pickle
+import random
 from pathlib import Path
 
 import pytest
 
 from models.router import ComplaintRouter, Suggestion
 from serving.coalesce import MAX_CHUNK, SuggestQueue
+from serving.errors import InvalidInputError
+from serving.settings import Settings
+from tests.serving.conftest import make_settings
+
+SETTINGS = make_settings()
 
 
 def _texts(samples_csv: Path) -> list[str]:
@@ -31,8 +37,11 @@ def _recording(router: ComplaintRouter, monkeypatch: pytest.MonkeyPatch) -> list
     return sizes
 
 
-async def _all(queue: SuggestQueue, pairs: list[tuple[ComplaintRouter, str]]) -> list[Suggestion]:
-    return list(await asyncio.gather(*(queue.suggest(router, text) for router, text in pairs)))
+async def _all(
+    queue: SuggestQueue, pairs: list[tuple[ComplaintRouter, str]], settings: Settings = SETTINGS
+) -> list[BaseException | Suggestion]:
+    calls = (queue.suggest(router, text, settings) for router, text in pairs)
+    return list(await asyncio.gather(*calls, return_exceptions=True))
 
 
 def test_concurrent_complaints_are_routed_in_chunks_with_their_own_answers(
@@ -70,9 +79,22 @@ def test_an_error_reaches_every_waiting_request(
     monkeypatch.setattr(sample_router, "suggest", broken)
 
     async def main() -> list[BaseException | Suggestion]:
-        queue = SuggestQueue()
-        calls = (queue.suggest(sample_router, t) for t in ("jalan rusak", "banjir"))
-        return list(await asyncio.gather(*calls, return_exceptions=True))
+        return await _all(SuggestQueue(), [(sample_router, t) for t in ("jalan rusak", "banjir")])
 
     results = asyncio.run(main())
     assert [str(r) for r in results] == ["cannot route 2 texts", "cannot route 2 texts"]
+
+
+def test_only_the_text_over_the_cpu_budget_is_refused(sample_router: ComplaintRouter) -> None:
+    rng = random.Random(0)
+    invented = " ".join(
+        "".join(rng.choice("bcdfghjklmnprstuvw") + rng.choice("aiueo") for _ in range(5)) for _ in range(1_600)
+    )
+    texts = ["jalan rusak berlubang", invented, "banjir masuk rumah warga"]
+    alone = [sample_router.suggest([t], explain=True)[0] for t in (texts[0], texts[2])]
+    results = asyncio.run(
+        _all(SuggestQueue(), [(sample_router, t) for t in texts], make_settings(max_analysis_seconds=0.01))
+    )
+    assert [results[0], results[2]] == alone
+    assert isinstance(results[1], InvalidInputError)
+    assert "more than 0.01 s of CPU time" in str(results[1])

@@ -14,7 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from serving.errors import FeedbackUnavailableError
-from serving.feedback import EXPORT_COLUMNS, FeedbackStore
+from serving.feedback import EXPORT_COLUMNS, FeedbackRow, FeedbackStore, mask_text
 from tests.serving.conftest import AUTH, MakeClient
 
 # Team-written, fictional personal data (same kinds as data/samples): it must never be stored as is.
@@ -103,6 +103,58 @@ def test_export_quotes_commas_quotes_and_newlines(store: FeedbackStore) -> None:
     assert frame.to_dict("records") == [{"id": "Q1", "teks": text, "opd": "Dinas PUPR", "urgensi": ""}]
 
 
+@pytest.mark.parametrize(
+    ("cell", "exported"),
+    [
+        ('=HYPERLINK("http://jahat.example","klik")', "'=HYPERLINK"),
+        ("+1+cmd|' /C calc'!A0", "'+1+cmd"),
+        ("-2+3 jalan rusak", "'-2+3"),
+        ("@SUM(1+1)", "'@SUM"),
+        ("\tjalan rusak", "'\tjalan"),
+        ("\rjalan rusak", "'\njalan"),
+        ("Jalan = rusak", "Jalan = rusak"),  # only a leading sign is a formula
+        ("jalan\rrusak", "jalan\nrusak"),  # a lone CR is written as a line break, not read as the end of the row
+    ],
+)
+def test_export_neutralises_cells_a_spreadsheet_would_run(store: FeedbackStore, cell: str, exported: str) -> None:
+    store.add(text=cell, opd=cell, complaint_id=cell)
+    [row] = _export(store)
+    assert row["teks"].startswith(exported)
+    assert row["opd"].startswith(exported)
+    assert row["id"].startswith(exported)
+    assert row["teks"].removeprefix("'") == mask_text(cell).replace("\r", "\n")  # nothing else changed
+
+
+def test_free_text_opd_names_are_masked_before_they_are_stored(store: FeedbackStore) -> None:
+    store.add(
+        text="banjir",
+        opd=f"Dinas Sosial, hubungi {FAKE_PHONE}",
+        suggested_opd=f"BPBD ({FAKE_EMAIL}) NIK {FAKE_NIK}",
+        complaint_id="K-1",
+    )
+    [row] = store.rows()
+    assert row.opd == "Dinas Sosial, hubungi [TELEPON]"
+    assert row.suggested_opd == "BPBD ([EMAIL]) NIK [NIK]"
+    shown = repr(store.stats()) + "".join(store.export_csv())
+    for value in (FAKE_PHONE, FAKE_EMAIL, FAKE_NIK):
+        assert value not in shown
+
+
+def test_opd_names_stored_unmasked_by_an_older_version_are_masked_when_shown(store: FeedbackStore) -> None:
+    for opd in (f"Dinas Sosial {FAKE_PHONE}", "Dinas Sosial 0813-9999-1111"):  # rows written before masking
+        with store.engine.begin() as connection:
+            connection.execute(
+                FeedbackRow.__table__.insert().values(text="banjir", opd=opd, suggested_opd=opd, accepted=False)
+            )
+    stats = store.stats()
+    assert stats["by_suggested_opd"] == {
+        "Dinas Sosial [TELEPON]": {"suggested": 2, "accepted": 0, "acceptance_rate": 0.0}
+    }
+    assert {c["suggested"] for c in stats["top_corrections"]} == {"Dinas Sosial [TELEPON]"}
+    assert {row["opd"] for row in _export(store)} == {"Dinas Sosial [TELEPON]"}
+    assert FAKE_PHONE not in repr(stats)
+
+
 def test_stats_count_decisions_and_acceptance(store: FeedbackStore) -> None:
     assert store.stats()["acceptance_rate"] is None
     store.add(text="a", opd="BPBD", suggested_opd="BPBD", urgency="tinggi")
@@ -182,10 +234,24 @@ def test_stats_endpoint_reports_acceptance(client: TestClient) -> None:
     for opd in ("BPBD", "BPBD", "PDAM"):
         body = {"text": "banjir", "opd": opd, "suggested_opd": "BPBD"}
         assert client.post("/v1/feedback", json=body, headers=AUTH).status_code == 201
-    stats = client.get("/v1/stats").json()
+    assert client.get("/v1/stats").status_code == 401  # it names OPDs that admins typed
+    stats = client.get("/v1/stats", headers=AUTH).json()
     assert stats["model_version"]
     assert stats["feedback"]["total"] == 3
     assert stats["feedback"]["acceptance_rate"] == pytest.approx(0.6667)
+
+
+def test_an_opd_typed_with_a_phone_number_is_never_shown_as_typed(client: TestClient) -> None:
+    body = {"text": "banjir", "opd": f"Dinas Sosial {FAKE_PHONE}", "suggested_opd": f"BPBD {FAKE_EMAIL}"}
+    assert client.post("/v1/feedback", json=body, headers=AUTH).status_code == 201
+    stats = client.get("/v1/stats", headers=AUTH)
+    export = client.get("/v1/feedback/export", headers=AUTH)
+    assert stats.json()["feedback"]["top_corrections"] == [
+        {"suggested": "BPBD [EMAIL]", "chosen": "Dinas Sosial [TELEPON]", "count": 1}
+    ]
+    for shown in (stats.text, export.text):
+        assert FAKE_PHONE not in shown
+        assert FAKE_EMAIL not in shown
 
 
 def test_an_unreachable_feedback_store_is_503_while_routing_still_works(make_client: MakeClient) -> None:
@@ -213,13 +279,17 @@ def test_feedback_export_trains_a_model_as_is(client: TestClient, samples_csv: P
         decision = {"id": row.id, "text": row.teks, "opd": row.opd, "urgency": row.urgensi}
         decision["suggested_opd"] = routed["suggestions"][0]["opd"]
         assert client.post("/v1/feedback", json=decision, headers=AUTH).status_code == 201
+    formula = {"id": "F-1", "text": '=HYPERLINK("http://x.example") jalan rusak berlubang', "opd": chosen.iloc[0].opd}
+    assert client.post("/v1/feedback", json=formula, headers=AUTH).status_code == 201
     export = tmp_path / "export.csv"
     export.write_bytes(client.get("/v1/feedback/export", headers=AUTH).content)
+    exported = pd.read_csv(export, dtype=str, keep_default_na=False)
+    assert exported.loc[exported["id"] == "F-1", "teks"].item().startswith("'=HYPERLINK")
 
     summary = train_model([export], tmp_path / "retrained", tracking=False)
 
     router, meta = load_model(tmp_path / "retrained")
-    assert summary["train_rows"] == len(chosen)
+    assert summary["train_rows"] == len(chosen) + 1
     assert sorted(meta.opd_labels) == sorted(chosen["opd"].unique())
     assert meta.urgency_labels == ["rendah", "sedang", "tinggi"]
     [suggestion] = router.suggest(["Banjir masuk rumah warga setinggi pinggang"])

@@ -5,28 +5,14 @@ from __future__ import annotations
 import csv
 import io
 import threading
-from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
 
-from serving.feedback import FeedbackRow, FeedbackStore
-from tests.serving.conftest import AUTH, MakeClient, service_or_skip
+from serving.feedback import FeedbackStore
+from tests.serving.conftest import AUTH, MakeClient
 
 pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """The test server's URL, with an empty feedback table before and after the test."""
-    url = service_or_skip("DISPOSISI_TEST_POSTGRES_URL", "a PostgreSQL server")
-    store = FeedbackStore(url)
-    FeedbackRow.metadata.drop_all(store.engine)
-    store.close()
-    yield url
-    store = FeedbackStore(url)
-    FeedbackRow.metadata.drop_all(store.engine)
-    store.close()
 
 
 def test_postgres_store_keeps_200_concurrent_writes_and_exports_them(postgres_url: str) -> None:

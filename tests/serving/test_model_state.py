@@ -186,6 +186,27 @@ def test_reload_rejects_a_bad_body(client: TestClient, payload: object, message:
     assert message in response.json()["detail"]
 
 
+@pytest.mark.parametrize(
+    ("model_dir", "message"),
+    [
+        ("var/model\x00", "control or invisible character (U+0000) at position 9"),  # a NUL byte was a 500
+        ("\x00", "control or invisible character (U+0000) at position 0"),
+        ("var/mo\ndel", "(U+000A) at position 6"),
+        ("var/\u202emodel", "(U+202E) at position 4"),  # a right-to-left override hides what the path is
+        ("var/model\u200b", "(U+200B) at position 9"),
+        ("", "must be a folder path, not empty"),
+        ("   \t ", "must be a folder path, not empty"),
+        ("a/" * 2100, "a folder path has at most 4,096"),
+    ],
+)
+def test_reload_refuses_a_model_dir_that_is_not_a_clean_path(client: TestClient, model_dir: str, message: str) -> None:
+    response = client.post("/v1/admin/reload", json={"model_dir": model_dir}, headers=AUTH)
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "model_dir"
+    assert message in response.json()["detail"]
+    assert client.get("/readyz").status_code == 200
+
+
 def test_reload_of_an_unknown_registry_model_keeps_the_old_one(client: TestClient) -> None:
     response = client.post("/v1/admin/reload", json={"model_uri": "models:/tidak-ada@champion"}, headers=AUTH)
     assert response.status_code == 422

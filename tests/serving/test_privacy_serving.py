@@ -82,7 +82,7 @@ def test_serving_path_never_shows_stores_or_logs_personal_data(
         answers.append(client.post("/v1/route", content=COMPLAINTS[2].encode(), headers=AUTH))
         answers.append(client.get(f"/v1/route?email={SECRETS['email']}&nik={SECRETS['nik']}"))
         answers.append(client.get(f"/tidak-ada/{SECRETS['nik']}"))
-        answers.append(client.get("/v1/stats"))
+        answers.append(client.get("/v1/stats", headers=AUTH))
         answers.append(client.get("/v1/model"))
         # The /admin page: login, a suggestion, a decision, a CSV queue.
         answers.append(client.post("/admin/login", data={"key": API_KEY}, headers=SAME_SITE, follow_redirects=False))
@@ -144,6 +144,8 @@ def test_uvicorn_access_and_error_logs_of_disposisi_serve_are_masked(sample_mode
             assert client.get("/healthz", params=query).status_code == 200
             assert client.get(f"/v1/model?kk={SECRETS['kk']}&hp={SECRETS['phone']}").status_code == 200
             assert client.get(f"/tidak-ada/{SECRETS['nik']}/{SECRETS['email']}").status_code == 404
+            # A key in the query string is not read by the API, but it must not reach the log either.
+            assert client.get("/v1/model", params={"api_key": API_KEY, "token": API_KEY}).status_code == 200
             assert client.post("/v1/route", json={"text": COMPLAINTS[0]}).status_code == 200
             feedback = {"text": COMPLAINTS[1], "opd": "PDAM"}
             assert client.post("/v1/feedback", json=feedback, headers=AUTH).status_code == 201
@@ -154,3 +156,5 @@ def test_uvicorn_access_and_error_logs_of_disposisi_serve_are_masked(sample_mode
     assert '"GET /healthz?' in logged, logged  # the access log was on, and it is what is being checked
     assert "Uvicorn running on http://127.0.0.1:" in logged  # masking leaves ordinary lines readable
     assert_clean(logged, "the server's output")
+    assert "/v1/model?api_key=[RAHASIA]&token=[RAHASIA]" in logged
+    assert API_KEY not in logged

@@ -21,7 +21,7 @@ from fastapi.testclient import TestClient
 import serving.auth
 from models.artifact import META_FILE, MODEL_FILE, ArtifactError, load_model
 from serving.api import create_app
-from serving.auth import check_key, session_is_valid
+from serving.auth import check_key, new_session_id, session_id_of
 from serving.settings import Settings, get_settings
 from tests.serving.conftest import AUTH, MakeClient
 
@@ -93,8 +93,9 @@ def test_admin_sessions_are_compared_with_hmac_compare_digest(monkeypatch: pytes
         return original(a, b)
 
     monkeypatch.setattr(serving.auth.hmac, "compare_digest", recording)
-    token = serving.auth.make_session("kunci-kedua-4567")
-    assert session_is_valid(token, ["kunci-pertama-123", "kunci-kedua-4567"], max_age_seconds=60)
+    session_id = new_session_id()
+    token = serving.auth.make_session("kunci-kedua-4567", session_id)
+    assert session_id_of(token, ["kunci-pertama-123", "kunci-kedua-4567"]) == session_id
     assert len(calls) == 2
 
 

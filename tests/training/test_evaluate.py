@@ -6,8 +6,6 @@ import numpy as np
 import pytest
 
 from training.evaluate import (
-    choose_review_threshold,
-    coverage_at_threshold,
     opd_metrics,
     top_k_accuracy,
     urgency_metrics,
@@ -54,30 +52,3 @@ def test_urgency_metrics_by_hand() -> None:
     assert m["urgency_rendah_recall"] == pytest.approx(0.5)
     # F1 tinggi = 2*1*0.5/1.5 = 2/3; sedang: p=1/3, r=1 -> 0.5; rendah = 2/3
     assert m["urgency_macro_f1"] == pytest.approx((2 / 3 + 0.5 + 2 / 3) / 3)
-
-
-@pytest.mark.parametrize(
-    ("confidence", "correct", "target", "expected"),
-    [
-        ([0.9, 0.8, 0.7, 0.6], [1, 1, 0, 1], 0.95, 0.8),
-        ([0.9, 0.8, 0.7, 0.6], [1, 1, 0, 1], 0.75, 0.6),
-        ([0.9, 0.8, 0.7, 0.6], [1, 1, 1, 1], 0.95, 0.6),
-        ([0.9, 0.9, 0.5], [1, 0, 1], 0.6, 0.5),
-    ],
-)
-def test_choose_review_threshold_by_hand(
-    confidence: list[float], correct: list[int], target: float, expected: float
-) -> None:
-    assert choose_review_threshold(np.array(confidence), np.array(correct), target) == pytest.approx(expected)
-
-
-def test_threshold_above_everything_when_target_unreachable() -> None:
-    confidence = np.array([0.9, 0.4])
-    threshold = choose_review_threshold(confidence, np.array([0, 0]), 0.95)
-    assert threshold > 0.9
-    assert coverage_at_threshold(confidence, np.array([0, 0]), threshold)[0] == 0.0
-
-
-def test_choose_review_threshold_needs_rows() -> None:
-    with pytest.raises(ValueError, match="at least one row"):
-        choose_review_threshold(np.array([]), np.array([]))

@@ -1,0 +1,323 @@
+"""Complaints on the admin's desk: kept once per id, listed in the order an admin works, decided with a trail.
+
+:class:`ComplaintStore` works on the store's engine (migrated by :func:`store.migrate.upgrade`). A complaint is
+stored once: an id already stored is skipped, also when two workers receive it at the same moment (an
+``INSERT ... ON CONFLICT DO NOTHING`` on SQLite and PostgreSQL), so re-sending a day's export never doubles it.
+A page lists them by urgency (tinggi, sedang, rendah, none), then the earliest due date, then arrival; its
+filters and paging run in SQL on the ``ix_complaints_queue`` index. Every decision is one transaction that
+updates the complaint and appends a :class:`~store.schema.DecisionRow`; :meth:`ComplaintStore.undo` restores
+the state before the last decision, itself recorded in the trail.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine, Select, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, sessionmaker
+
+from store.schema import ComplaintRow, DecisionRow
+
+__all__ = [
+    "STATUSES",
+    "URGENCY_RANK",
+    "ComplaintPage",
+    "ComplaintStore",
+    "Decision",
+    "NewComplaint",
+    "UnknownComplaintError",
+]
+
+STATUSES = ("baru", "didisposisikan", "otomatis", "di_luar_kewenangan")
+URGENCY_RANK = {"tinggi": 0, "sedang": 1, "rendah": 2}
+_NO_URGENCY_RANK = 3
+
+
+class UnknownComplaintError(LookupError):
+    """No complaint is stored under that id."""
+
+
+@dataclass(frozen=True)
+class NewComplaint:
+    """A routed complaint to keep; ``text`` must already be masked."""
+
+    id: str
+    text: str
+    suggestion: dict[str, Any]
+    top_opd: str | None
+    top_score: float | None
+    urgency: str | None
+    needs_review: bool
+    model_version: str | None
+    status: str = "baru"
+    due_at: datetime | None = None
+    tanggal: datetime | None = None
+    kecamatan: str | None = None
+    kelurahan: str | None = None
+    kanal: str | None = None
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What an admin decided: an OPD (with an optional urgency), or that the complaint is outside authority."""
+
+    decided_by: str
+    opd: str | None = None
+    urgency: str | None = None
+    outside_authority: str | None = None
+    note: str | None = None
+
+    @property
+    def status(self) -> str:
+        return "di_luar_kewenangan" if self.outside_authority else "didisposisikan"
+
+
+@dataclass
+class ComplaintPage:
+    total: int
+    items: list[ComplaintRow]
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+class ComplaintStore:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    def add(self, items: Sequence[NewComplaint], *, now: datetime | None = None) -> list[bool]:
+        """Store each complaint whose id is new, in one transaction; per item, whether it was stored."""
+        now = now or datetime.now(UTC)
+        stored: list[bool] = []
+        seen: set[str] = set()
+        with self.engine.begin() as connection:
+            for item in items:
+                if item.id in seen:
+                    stored.append(False)
+                    continue
+                seen.add(item.id)
+                values = _row_values(item, now)
+                result = connection.execute(self._insert_new().values(**values))
+                stored.append(result.rowcount == 1)
+        return stored
+
+    def _insert_new(self) -> Any:
+        dialect = self.engine.dialect.name
+        if dialect == "sqlite":
+            return sqlite.insert(ComplaintRow).on_conflict_do_nothing(index_elements=["id"])
+        if dialect == "postgresql":
+            return postgresql.insert(ComplaintRow).on_conflict_do_nothing(index_elements=["id"])
+        raise ValueError(f"the complaint store supports SQLite and PostgreSQL, not {dialect}")
+
+    def known_ids(self, ids: Sequence[str]) -> set[str]:
+        """Which of ``ids`` are stored already (asked in slices of 500, under any database's parameter limit)."""
+        wanted = list(dict.fromkeys(ids))
+        found: set[str] = set()
+        with self._sessions() as session:
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                found.update(session.scalars(select(ComplaintRow.id).where(ComplaintRow.id.in_(chunk))))
+        return found
+
+    def get(self, complaint_id: str) -> ComplaintRow:
+        with self._sessions() as session:
+            row = session.get(ComplaintRow, complaint_id)
+        if row is None:
+            raise UnknownComplaintError(f'no complaint with id "{complaint_id}" is stored')
+        return row
+
+    def page(
+        self,
+        *,
+        status: str | None = None,
+        opd: str | None = None,
+        urgency: str | None = None,
+        needs_review: bool | None = None,
+        q: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> ComplaintPage:
+        """One page of complaints in desk order, the number that match, and the count per status."""
+        query = _filtered(select(ComplaintRow), status, opd, urgency, needs_review, q)
+        counted = _filtered(select(func.count()).select_from(ComplaintRow), status, opd, urgency, needs_review, q)
+        ordered = query.order_by(
+            ComplaintRow.urgency_rank, ComplaintRow.due_at.is_(None), ComplaintRow.due_at, ComplaintRow.received_at
+        )
+        with self._sessions() as session:
+            items = list(session.scalars(ordered.limit(limit).offset(offset)))
+            total = int(session.scalar(counted) or 0)
+            counts = dict(
+                session.execute(select(ComplaintRow.status, func.count()).group_by(ComplaintRow.status)).all()
+            )
+        return ComplaintPage(total=total, items=items, counts={s: int(counts.get(s, 0)) for s in STATUSES})
+
+    def decide(self, complaint_id: str, decision: Decision, *, now: datetime | None = None) -> ComplaintRow:
+        """Record ``decision`` (overwriting an earlier one; the trail keeps both)."""
+        now = now or datetime.now(UTC)
+        with self._sessions.begin() as session:
+            row = _locked(session, complaint_id)
+            urgency = decision.urgency or (row.urgency if decision.opd else None)
+            session.add(
+                DecisionRow(
+                    complaint_id=complaint_id,
+                    status=decision.status,
+                    previous_status=row.status,
+                    opd=decision.opd,
+                    urgency=urgency,
+                    outside_authority=decision.outside_authority,
+                    note=decision.note,
+                    decided_by=decision.decided_by,
+                    decided_at=now,
+                )
+            )
+            row.status = decision.status
+            row.decided_opd = decision.opd
+            row.decided_urgency = urgency
+            row.outside_authority = decision.outside_authority
+            row.note = decision.note
+            row.decided_by = decision.decided_by
+            row.decided_at = now
+        return row
+
+    def undo(self, complaint_id: str, *, decided_by: str, now: datetime | None = None) -> ComplaintRow:
+        """Put the complaint back as it was before its last decision. The undo is itself an entry of the trail, so
+        a second undo undoes the undo."""
+        now = now or datetime.now(UTC)
+        with self._sessions.begin() as session:
+            row = _locked(session, complaint_id)
+            trail = list(
+                session.scalars(
+                    select(DecisionRow).where(DecisionRow.complaint_id == complaint_id).order_by(DecisionRow.id.desc())
+                )
+            )
+            if not trail:
+                raise UnknownComplaintError(f'complaint "{complaint_id}" has no decision to undo')
+            before = _state_before(row, trail)
+            session.add(
+                DecisionRow(
+                    complaint_id=complaint_id,
+                    status=before["status"],
+                    previous_status=row.status,
+                    opd=before["opd"],
+                    urgency=before["urgency"],
+                    outside_authority=before["outside_authority"],
+                    note="dibatalkan",
+                    decided_by=decided_by,
+                    decided_at=now,
+                )
+            )
+            row.status = before["status"]
+            row.decided_opd = before["opd"]
+            row.decided_urgency = before["urgency"]
+            row.outside_authority = before["outside_authority"]
+            row.decided_by = before["decided_by"]
+            row.decided_at = before["decided_at"]
+        return row
+
+    def trail(self, complaint_id: str) -> list[DecisionRow]:
+        with self._sessions() as session:
+            query = select(DecisionRow).where(DecisionRow.complaint_id == complaint_id).order_by(DecisionRow.id)
+            return list(session.scalars(query))
+
+    def routed(self, *, status: str | None = None, batch: int = 500) -> Iterator[ComplaintRow]:
+        """Decided complaints (status given, or every status but ``baru``) in the order they were decided."""
+        query = select(ComplaintRow).where(ComplaintRow.status != "baru")
+        if status:
+            query = select(ComplaintRow).where(ComplaintRow.status == status)
+        query = query.order_by(ComplaintRow.decided_at, ComplaintRow.received_at, ComplaintRow.id)
+        with self._sessions() as session:
+            yield from session.scalars(query.execution_options(yield_per=batch))
+
+    def count(self) -> int:
+        with self._sessions() as session:
+            return int(session.scalar(select(func.count()).select_from(ComplaintRow)) or 0)
+
+
+def suggestion_of(row: ComplaintRow) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(row.suggestion)
+    return loaded
+
+
+def _row_values(item: NewComplaint, now: datetime) -> dict[str, Any]:
+    if item.status not in STATUSES:
+        raise ValueError(f"status must be one of {', '.join(STATUSES)}, got {item.status!r}")
+    return {
+        "id": item.id,
+        "text": item.text,
+        "tanggal": item.tanggal,
+        "kecamatan": item.kecamatan,
+        "kelurahan": item.kelurahan,
+        "kanal": item.kanal,
+        "received_at": now,
+        "status": item.status,
+        "due_at": item.due_at,
+        "suggestion": json.dumps(item.suggestion, ensure_ascii=False, sort_keys=True),
+        "top_opd": item.top_opd,
+        "top_score": item.top_score,
+        "urgency": item.urgency,
+        "urgency_rank": URGENCY_RANK.get(item.urgency or "", _NO_URGENCY_RANK),
+        "needs_review": item.needs_review,
+        "model_version": item.model_version,
+        "decided_opd": item.top_opd if item.status == "otomatis" else None,
+        "decided_urgency": item.urgency if item.status == "otomatis" else None,
+        "decided_by": "otomatis" if item.status == "otomatis" else None,
+        "decided_at": now if item.status == "otomatis" else None,
+    }
+
+
+def _filtered(
+    query: Select[Any],
+    status: str | None,
+    opd: str | None,
+    urgency: str | None,
+    needs_review: bool | None,
+    q: str | None,
+) -> Select[Any]:
+    if status:
+        query = query.where(ComplaintRow.status == status)
+    if opd:
+        query = query.where(func.coalesce(ComplaintRow.decided_opd, ComplaintRow.top_opd) == opd)
+    if urgency:
+        query = query.where(ComplaintRow.urgency == urgency)
+    if needs_review is not None:
+        query = query.where(ComplaintRow.needs_review.is_(needs_review))
+    if q:
+        escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(ComplaintRow.text.ilike(f"%{escaped}%", escape="\\"))
+    return query
+
+
+def _locked(session: Session, complaint_id: str) -> ComplaintRow:
+    row = session.get(ComplaintRow, complaint_id, with_for_update=True)
+    if row is None:
+        raise UnknownComplaintError(f'no complaint with id "{complaint_id}" is stored')
+    return row
+
+
+def _state_before(row: ComplaintRow, trail: list[DecisionRow]) -> dict[str, Any]:
+    """The complaint's decision state before the newest entry of ``trail`` (newest first): what the entry before
+    it left (each entry records the state it left), or the state the complaint arrived in."""
+    if len(trail) > 1:
+        previous = trail[1]
+        return {
+            "status": previous.status,
+            "opd": previous.opd,
+            "urgency": previous.urgency,
+            "outside_authority": previous.outside_authority,
+            "decided_by": previous.decided_by,
+            "decided_at": previous.decided_at,
+        }
+    arrived = trail[0].previous_status or "baru"
+    automatic = arrived == "otomatis"
+    return {
+        "status": arrived,
+        "opd": row.top_opd if automatic else None,
+        "urgency": row.urgency if automatic else None,
+        "outside_authority": None,
+        "decided_by": "otomatis" if automatic else None,
+        "decided_at": row.received_at if automatic else None,
+    }

@@ -1,0 +1,101 @@
+"""The tables of the store, as SQLAlchemy metadata: what the migrations in ``store/migrations`` build.
+
+A test compares this metadata with the database the migrations make (Alembic's autogenerate comparison),
+so a table changed here without a migration fails there.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import BigInteger, Boolean, DateTime, Float, Index, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+__all__ = ["AdminSessionRow", "Base", "ComplaintRow", "DecisionRow", "FeedbackRow"]
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class FeedbackRow(Base):
+    """One admin decision in the training format (text masked before it is stored)."""
+
+    __tablename__ = "feedback"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    complaint_id: Mapped[str | None] = mapped_column(String(200), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    opd: Mapped[str] = mapped_column(String(200))
+    urgency: Mapped[str | None] = mapped_column(String(16))
+    suggested_opd: Mapped[str | None] = mapped_column(String(200))
+    accepted: Mapped[bool | None] = mapped_column(Boolean)
+    model_version: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class AdminSessionRow(Base):
+    """An open /admin session, keyed by the SHA-256 of its random id (integer times: seconds since the epoch)."""
+
+    __tablename__ = "admin_sessions"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    created_at: Mapped[int] = mapped_column(BigInteger)
+    expires_at: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
+class ComplaintRow(Base):
+    """A complaint kept for the admin's desk, with the suggestion it got on arrival and its latest decision.
+
+    ``text`` is masked before it is stored. ``suggestion`` is the routing answer as JSON (top-3 with scores,
+    urgency, needs_review, explanation, model version); the columns beside it repeat what the inbox filters
+    and sorts on. ``urgency_rank`` orders tinggi, sedang, rendah, then none.
+    """
+
+    __tablename__ = "complaints"
+
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    tanggal: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    kecamatan: Mapped[str | None] = mapped_column(String(200))
+    kelurahan: Mapped[str | None] = mapped_column(String(200))
+    kanal: Mapped[str | None] = mapped_column(String(200))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    status: Mapped[str] = mapped_column(String(32))
+    due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    suggestion: Mapped[str] = mapped_column(Text)
+    top_opd: Mapped[str | None] = mapped_column(String(200), index=True)
+    top_score: Mapped[float | None] = mapped_column(Float)
+    urgency: Mapped[str | None] = mapped_column(String(16))
+    urgency_rank: Mapped[int] = mapped_column(Integer)
+    needs_review: Mapped[bool] = mapped_column(Boolean)
+    model_version: Mapped[str | None] = mapped_column(String(64))
+    decided_opd: Mapped[str | None] = mapped_column(String(200))
+    decided_urgency: Mapped[str | None] = mapped_column(String(16))
+    outside_authority: Mapped[str | None] = mapped_column(String(200))
+    note: Mapped[str | None] = mapped_column(Text)
+    decided_by: Mapped[str | None] = mapped_column(String(200))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (Index("ix_complaints_queue", "status", "urgency_rank", "due_at"),)
+
+
+class DecisionRow(Base):
+    """The audit trail: every decision on a complaint, in order (an undo or a second decision adds a row)."""
+
+    __tablename__ = "decisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    complaint_id: Mapped[str] = mapped_column(String(200), index=True)
+    status: Mapped[str] = mapped_column(String(32))
+    previous_status: Mapped[str | None] = mapped_column(String(32))
+    opd: Mapped[str | None] = mapped_column(String(200))
+    urgency: Mapped[str | None] = mapped_column(String(16))
+    outside_authority: Mapped[str | None] = mapped_column(String(200))
+    note: Mapped[str | None] = mapped_column(Text)
+    decided_by: Mapped[str | None] = mapped_column(String(200))
+    decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
