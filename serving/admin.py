@@ -68,7 +68,7 @@ def _same_origin(request: Request) -> None:
 
 def _logged_in(request: Request, settings: Settings, store: FeedbackStore) -> bool:
     """A cookie signed by a configured key, whose session the store still holds open."""
-    session_id = session_id_of(request.cookies.get(SESSION_COOKIE), settings.api_keys)
+    session_id = session_id_of(request.cookies.get(SESSION_COOKIE), settings.secret_keys)
     return session_id is not None and store.sessions.is_active(session_id)
 
 
@@ -82,7 +82,7 @@ def _page(request: Request, name: str, context: dict[str, Any], status: int = 20
 
 
 def _login_page(request: Request, settings: Settings, error: str | None = None, status: int = 200) -> Response:
-    if not settings.api_keys:
+    if not settings.secret_keys:
         error = "Server belum punya kunci API: atur DISPOSISI_API_KEYS lalu jalankan ulang."
     return _page(request, "login.html", {"error": error}, status)
 
@@ -134,7 +134,7 @@ def login(request: Request, settings: SettingsDep, store: StoreDep, key: Annotat
         refused = _login_page(request, settings, message, status=429)
         refused.headers["Retry-After"] = str(wait)
         return refused
-    if not settings.api_keys or not key.strip() or not matches_any(key.strip(), settings.api_keys):
+    if not settings.secret_keys or not key.strip() or not matches_any(key.strip(), settings.secret_keys):
         throttle.failed(address)
         logger.warning("failed /admin login from %s", address)
         return _login_page(request, settings, "Kunci API tidak valid.", status=401)
@@ -158,7 +158,7 @@ def login(request: Request, settings: SettingsDep, store: StoreDep, key: Annotat
 def logout(request: Request, settings: SettingsDep, store: StoreDep) -> Response:
     """End the session on the server (for every worker), then drop the cookie."""
     _same_origin(request)
-    session_id = session_id_of(request.cookies.get(SESSION_COOKIE), settings.api_keys)
+    session_id = session_id_of(request.cookies.get(SESSION_COOKIE), settings.secret_keys)
     if session_id is not None:
         store.sessions.end(session_id)
     response = RedirectResponse("/admin", status_code=303)

@@ -24,7 +24,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
 from models.logs import configure_logging
-from serving import admin, routes
+from serving import admin, inbox, routes
 from serving.auth import FailureThrottle
 from serving.errors import FeedbackUnavailableError, ModelLoadError, install_error_handlers
 from serving.feedback import FeedbackStore
@@ -90,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.key_throttle = FailureThrottle(settings.api_key_max_failures)
     install_error_handlers(app)
     app.include_router(routes.router)
+    app.include_router(inbox.router)
     app.include_router(admin.router)
     app.mount("/admin/static", StaticFiles(directory=STATIC_DIR), name="admin-static")
     if settings.cors_origins:

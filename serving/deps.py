@@ -68,7 +68,7 @@ def require_key(request: Request, settings: SettingsDep) -> None:
     """401 unless the request carries one of the configured API keys; 429 once its address has sent
     ``api_key_max_failures`` wrong keys within 15 minutes."""
     throttle: FailureThrottle = request.app.state.key_throttle
-    check_request_key(request, settings.api_keys, throttle)
+    check_request_key(request, settings.secret_keys, throttle)
 
 
 async def routing_key(request: Request, settings: SettingsDep) -> None:

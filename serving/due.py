@@ -33,11 +33,11 @@ class DuePolicy:
         start = start if start.tzinfo else start.replace(tzinfo=UTC)
         days = self.working_days.get(urgency or "", self.working_days.get("", 5))
         holidays = np.asarray(sorted(self.holidays), dtype="datetime64[D]")
-        day = np.datetime64(start.date(), "D")
+        day: date = start.date()
         if not np.is_busday(day, holidays=holidays):
-            day = np.busday_offset(day, 0, roll="forward", holidays=holidays)
-            start = datetime.combine(day.astype(date), time(0, 0), tzinfo=start.tzinfo)
-        due_day = np.busday_offset(day, days, roll="forward", holidays=holidays).astype(date)
+            day = np.busday_offset(day, 0, roll="forward", holidays=holidays).astype(date)
+            start = datetime.combine(day, time(0, 0), tzinfo=start.tzinfo)
+        due_day: date = np.busday_offset(day, days, roll="forward", holidays=holidays).astype(date)
         return datetime.combine(due_day, start.timetz())
 
     def is_overdue(self, due_at: datetime | None, now: datetime | None = None) -> bool:

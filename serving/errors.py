@@ -7,6 +7,7 @@ Our exception classes::
     ├── UnauthorizedError        401   missing or wrong API key
     ├── ForbiddenError           403   a key is fine but the act is not: reloading from an untrusted
     │                                  folder, an /admin form posted from another site
+    ├── NotFoundError            404   no complaint is stored under that id
     ├── BodyTooLargeError        413   a request body over ``max_body_bytes``
     ├── TooManyAttemptsError     429   too many wrong API keys from one address: it must wait
     │                                  ``retry_after`` seconds (also sent as ``Retry-After``)
@@ -39,6 +40,7 @@ __all__ = [
     "InvalidInputError",
     "ModelLoadError",
     "ModelUnavailableError",
+    "NotFoundError",
     "ServingError",
     "TooManyAttemptsError",
     "UnauthorizedError",
@@ -75,6 +77,11 @@ class UnauthorizedError(ServingError):
 class ForbiddenError(ServingError):
     status = 403
     code = "forbidden"
+
+
+class NotFoundError(ServingError):
+    status = 404
+    code = "not_found"
 
 
 class BodyTooLargeError(ServingError):

@@ -28,12 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
-    Boolean,
-    DateTime,
     Engine,
-    Integer,
     String,
-    Text,
     case,
     cast,
     create_engine,
@@ -44,12 +40,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
 from models.text import mask_personal_data, repair
 from serving.errors import FeedbackUnavailableError, database_reason
 from serving.sessions import AdminSessions
+from store.complaints import ComplaintStore
+from store.migrate import upgrade
+from store.schema import FeedbackRow
 
 __all__ = ["EXPORT_COLUMNS", "FeedbackRow", "FeedbackStore", "StoredFeedback", "mask_text", "spreadsheet_safe"]
 
@@ -59,28 +58,6 @@ EXPORT_COLUMNS = ("id", "teks", "opd", "urgensi")
 _SQLITE_BUSY_MS = 30_000
 _EXPORT_BATCH = 500
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-class _Base(DeclarativeBase):
-    pass
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-class FeedbackRow(_Base):
-    __tablename__ = "feedback"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    complaint_id: Mapped[str | None] = mapped_column(String(200), index=True)
-    text: Mapped[str] = mapped_column(Text)
-    opd: Mapped[str] = mapped_column(String(200))
-    urgency: Mapped[str | None] = mapped_column(String(16))
-    suggested_opd: Mapped[str | None] = mapped_column(String(200))
-    accepted: Mapped[bool | None] = mapped_column(Boolean)
-    model_version: Mapped[str | None] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
 
 
 @dataclass(frozen=True)
@@ -128,8 +105,9 @@ class FeedbackStore:
         self.engine = _make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         try:
-            _Base.metadata.create_all(self.engine)
+            upgrade(self.engine)
             self.sessions = AdminSessions(self.engine)
+            self.complaints = ComplaintStore(self.engine)
         except SQLAlchemyError as exc:
             self.engine.dispose()
             reason = database_reason(exc)

@@ -21,11 +21,11 @@ from serving.coalesce import SuggestQueue, suggest_now
 from serving.deps import HolderDep, ModelDep, SettingsDep, StoreDep, require_key, routing_key
 from serving.errors import ModelLoadError
 from serving.model_state import reload_source
+from serving.openapi import error_responses as _errors
 from serving.schemas import (
     BatchIn,
     BatchOut,
     ComplaintIn,
-    ErrorOut,
     FeedbackIn,
     FeedbackOut,
     ModelOut,
@@ -41,19 +41,6 @@ logger = logging.getLogger(__name__)
 
 router = APIRouter()
 
-_ERRORS: dict[int, str] = {
-    400: "The request is malformed (e.g. a Content-Length that is not a number).",
-    401: "An API key is missing or wrong, or none is configured on the server.",
-    403: "The key is fine but the act is not (a model folder outside the trusted ones).",
-    413: "The request body is over max_body_bytes.",
-    429: "Too many wrong API keys from this address: wait Retry-After seconds (DISPOSISI_API_KEY_MAX_FAILURES).",
-    422: (
-        "The input cannot be used: the answer names each problem (also texts whose analysis would pass the "
-        "request's CPU budget). A failed reload also answers 422."
-    ),
-    503: "No model is loaded, or the feedback database cannot be reached.",
-}
-
 
 async def get_suggest_queue(request: Request) -> SuggestQueue:
     """The app's queue of single complaints waiting to be routed (made on first use)."""
@@ -64,13 +51,6 @@ async def get_suggest_queue(request: Request) -> SuggestQueue:
 
 
 QueueDep = Annotated[SuggestQueue, Depends(get_suggest_queue)]
-
-
-def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI descriptions of the error answers of a route: all are :class:`ErrorOut` JSON (a keyed route,
-    one that may answer 401, may also answer 429)."""
-    throttled = (429,) if 401 in codes else ()
-    return {code: {"model": ErrorOut, "description": _ERRORS[code]} for code in (400, 413, *codes, *throttled)}
 
 
 @router.get("/healthz", tags=["health"], responses=_errors())

@@ -5,9 +5,8 @@ is never stored: a copy of the table opens nothing) with the time it ends. Logou
 expired row is refused and purged when the next session starts. Which key opened the session is not
 stored: the cookie's HMAC says it (see :mod:`serving.auth`), so removing a key ends its sessions.
 
-The table is created with ``create_all`` next to the feedback table; it has no foreign keys and only
-integer times (seconds since the epoch), so that SQLite and PostgreSQL agree and a migration can take it
-over as it is.
+The table (:class:`store.schema.AdminSessionRow`) is made by the store's migrations; it has no foreign keys
+and only integer times (seconds since the epoch), so that SQLite and PostgreSQL agree.
 """
 
 from __future__ import annotations
@@ -15,26 +14,15 @@ from __future__ import annotations
 import hashlib
 import time
 
-from sqlalchemy import BigInteger, Engine, String, delete, select
+from sqlalchemy import Engine, delete, select
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
+from sqlalchemy.orm import sessionmaker
 
 from serving.auth import new_session_id
 from serving.errors import FeedbackUnavailableError, database_reason
+from store.schema import AdminSessionRow
 
 __all__ = ["AdminSessionRow", "AdminSessions"]
-
-
-class _Base(DeclarativeBase):
-    pass
-
-
-class AdminSessionRow(_Base):
-    __tablename__ = "admin_sessions"
-
-    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
-    created_at: Mapped[int] = mapped_column(BigInteger)
-    expires_at: Mapped[int] = mapped_column(BigInteger, index=True)
 
 
 def _hash(session_id: str) -> str:
@@ -42,10 +30,9 @@ def _hash(session_id: str) -> str:
 
 
 class AdminSessions:
-    """Start, look up and end /admin sessions in the database of ``engine`` (its table is created if missing)."""
+    """Start, look up and end /admin sessions in the database of ``engine`` (migrated by the feedback store)."""
 
     def __init__(self, engine: Engine) -> None:
-        _Base.metadata.create_all(engine)
         self._sessions = sessionmaker(engine, expire_on_commit=False)
 
     def start(self, *, lifetime_seconds: float, now: float | None = None) -> str:

@@ -9,12 +9,17 @@ are comma-separated. There is no default API key: with none configured, every ke
 
 from __future__ import annotations
 
+import re
+import secrets
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from serving.due import parse_working_days
 
 __all__ = ["Settings", "get_settings"]
 
@@ -35,7 +40,13 @@ class Settings(BaseSettings):
         description="Folders (besides model_dir) that POST /v1/admin/reload may load a model directory from.",
     )
     feedback_url: str = Field(default="sqlite:///var/feedback.db", description="SQLAlchemy URL of the feedback store.")
-    api_keys: CommaList = Field(default_factory=list, description="Keys accepted for feedback, reload and /admin.")
+    api_keys: CommaList = Field(
+        default_factory=list,
+        description=(
+            "Keys accepted for the keyed endpoints and /admin, each NAME:KEY (the name is recorded with the admin's "
+            "decisions) or a plain KEY (recorded as kunci-N)."
+        ),
+    )
     require_key_for_routing: bool = Field(default=False, description="Also require a key for /v1/route and stats.")
     max_text_chars: int = Field(default=20_000, ge=1, description="Longest complaint text accepted.")
     max_batch_items: int = Field(default=1_000, ge=1, description="Most items in one POST /v1/route/batch.")
@@ -60,6 +71,15 @@ class Settings(BaseSettings):
         ge=0,
         description="CPU seconds one routing request may spend analysing its texts before a 422; 0: no limit.",
     )
+    auto_route: bool = Field(
+        default=False,
+        description="Route complaints that need no review at arrival (status otomatis); an admin can reverse any.",
+    )
+    due_working_days: str = Field(
+        default="tinggi:1,sedang:3,rendah:5,lain:5",
+        description="Working days to route a complaint, per urgency (lain: no urgency).",
+    )
+    holidays: CommaList = Field(default_factory=list, description="Dates (YYYY-MM-DD) that are not working days.")
     cors_origins: CommaList = Field(default_factory=list, description="Origins allowed by CORS; empty turns CORS off.")
     admin_session_hours: float = Field(default=12.0, gt=0, description="How long an /admin login lasts.")
     admin_cookie_secure: bool = Field(
@@ -77,7 +97,23 @@ class Settings(BaseSettings):
         description="Requests with a wrong API key per client address in 15 minutes before it must wait; 0: off.",
     )
 
-    @field_validator("api_keys", "cors_origins", "trusted_model_dirs", mode="before")
+    @field_validator("due_working_days")
+    @classmethod
+    def _working_days(cls, text: str) -> str:
+        parse_working_days(text)
+        return text
+
+    @field_validator("holidays")
+    @classmethod
+    def _holiday_dates(cls, values: list[str]) -> list[str]:
+        for value in values:
+            try:
+                date.fromisoformat(value)
+            except ValueError:
+                raise ValueError(f'holiday "{value}" is not a date like 2026-12-25') from None
+        return values
+
+    @field_validator("api_keys", "cors_origins", "trusted_model_dirs", "holidays", mode="before")
     @classmethod
     def _split_commas(cls, value: Any) -> Any:
         if isinstance(value, str):
@@ -87,10 +123,27 @@ class Settings(BaseSettings):
     @field_validator("api_keys")
     @classmethod
     def _keys_are_long_enough(cls, keys: list[str]) -> list[str]:
-        short = [i for i, key in enumerate(keys) if len(key) < 8]
+        short = [i for i, entry in enumerate(keys) if len(_split_key(entry)[1]) < 8]
         if short:
             raise ValueError(f"API keys must be at least 8 characters; key number(s) {[i + 1 for i in short]} are not")
         return keys
+
+    @property
+    def secret_keys(self) -> list[str]:
+        """The keys themselves, without their names."""
+        return [_split_key(entry)[1] for entry in self.api_keys]
+
+    def key_name(self, candidate: str | None) -> str | None:
+        """The name of the key ``candidate`` is (compared in constant time against every key), None if none."""
+        if not candidate:
+            return None
+        found = None
+        given = candidate.encode("utf-8")
+        for number, entry in enumerate(self.api_keys, start=1):
+            name, key = _split_key(entry)
+            if secrets.compare_digest(given, key.encode("utf-8")):
+                found = name or f"kunci-{number}"
+        return found
 
     @field_validator("model_uri")
     @classmethod
@@ -100,6 +153,15 @@ class Settings(BaseSettings):
         if uri is not None and not uri.startswith("models:/"):
             raise ValueError(f'model_uri "{uri}" must be an MLflow registry URI like models:/disposisi@champion')
         return uri
+
+
+_NAMED_KEY = re.compile(r"([A-Za-z0-9_.@-]{1,40}):(.+)")
+
+
+def _split_key(entry: str) -> tuple[str | None, str]:
+    """``"budi:KEY"`` -> ("budi", "KEY"); a plain key -> (None, key)."""
+    named = _NAMED_KEY.fullmatch(entry)
+    return (named.group(1), named.group(2)) if named else (None, entry)
 
 
 @lru_cache(maxsize=1)

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "data" / "samples" / "complaints.csv"
@@ -63,3 +64,14 @@ def shared_data_or_skip() -> Path:
     if os.environ.get("DISPOSISI_REQUIRE_SHARED_DATA") == "1":
         pytest.fail(f"real corpora folder {SHARED_DATA} is required here but missing")
     pytest.skip(f"real corpora folder {SHARED_DATA} is absent (it sits beside the checkout in development and CI)")
+
+
+def drop_store(engine: Engine) -> None:
+    """Drop every table of the store and Alembic's version table: the next open migrates from nothing."""
+    from sqlalchemy import text
+
+    from store.schema import Base
+
+    Base.metadata.drop_all(engine)
+    with engine.begin() as connection:
+        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))

@@ -13,9 +13,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from serving.api import create_app
-from serving.feedback import FeedbackRow, FeedbackStore
-from serving.sessions import AdminSessionRow
+from serving.feedback import FeedbackStore
 from serving.settings import Settings
+from tests.conftest import drop_store
 
 API_KEY = "kunci-uji-0123456789"
 OTHER_KEY = "kunci-kedua-abcdefgh"
@@ -93,8 +93,7 @@ def service_or_skip(variable: str, what: str) -> str:
 
 def _drop_store_tables(url: str) -> None:
     store = FeedbackStore(url)
-    FeedbackRow.metadata.drop_all(store.engine)
-    AdminSessionRow.metadata.drop_all(store.engine)
+    drop_store(store.engine)
     store.close()
 
 

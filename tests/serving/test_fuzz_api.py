@@ -29,7 +29,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from serving.api import create_app
-from serving.feedback import FeedbackRow, FeedbackStore
+from serving.feedback import FeedbackStore
+from tests.conftest import drop_store
 from tests.serving.conftest import API_KEY, AUTH, make_settings, service_or_skip
 
 # Every operation of the schema; test_every_operation_of_the_schema_is_fuzzed keeps this list whole.
@@ -43,6 +44,12 @@ OPERATIONS = [
     ("GET", "/v1/model"),
     ("GET", "/v1/stats"),
     ("POST", "/v1/admin/reload"),
+    ("POST", "/v1/complaints"),
+    ("GET", "/v1/complaints"),
+    ("GET", "/v1/complaints/export"),
+    ("GET", "/v1/complaints/{complaint_id}"),
+    ("POST", "/v1/complaints/{complaint_id}/decision"),
+    ("POST", "/v1/complaints/{complaint_id}/undo"),
 ]
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 FUZZ = settings(
@@ -91,7 +98,7 @@ def test_feedback_fuzzed_against_postgres_makes_no_server_error(sample_model_dir
     """PostgreSQL refuses what SQLite takes (a NUL character in text made a 500); any text must be stored."""
     url = service_or_skip("DISPOSISI_TEST_POSTGRES_URL", "a PostgreSQL server")
     store = FeedbackStore(url)
-    FeedbackRow.metadata.drop_all(store.engine)
+    drop_store(store.engine)
     store.close()
     app = create_app(make_settings(model_dir=sample_model_dir, feedback_url=url))
     api_schema = schemathesis.openapi.from_asgi("/openapi.json", app)
@@ -117,7 +124,7 @@ def test_feedback_fuzzed_against_postgres_makes_no_server_error(sample_model_dir
     finally:
         shutdown_lifespans()
         store = FeedbackStore(url)
-        FeedbackRow.metadata.drop_all(store.engine)
+        drop_store(store.engine)
         store.close()
 
 

@@ -6,17 +6,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine
 
 from store.migrate import upgrade
-from store.schema import Base
+from tests.conftest import drop_store
 from tests.serving.conftest import service_or_skip
-
-
-def drop_everything(engine: Engine) -> None:
-    Base.metadata.drop_all(engine)
-    with engine.begin() as connection:
-        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -26,10 +20,10 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
         made = create_engine(f"sqlite:///{tmp_path / 'store.db'}")
     else:
         made = create_engine(service_or_skip("DISPOSISI_TEST_POSTGRES_URL", "a PostgreSQL server"))
-        drop_everything(made)
+        drop_store(made)
     yield made
     if request.param != "sqlite":
-        drop_everything(made)
+        drop_store(made)
     made.dispose()
 
 
