@@ -37,6 +37,11 @@ class Cue:
                 return self.pattern.search(text)
         return None
 
+    def find(self, text: str) -> str | None:
+        """The phrase of the first match (cut to 80 characters, as explanations show it), or None."""
+        match = self.search(text)
+        return None if match is None else match.group(0)[:_MAX_SNIPPET]
+
 
 @lru_cache(maxsize=1)
 def load_cues() -> tuple[Cue, ...]:
@@ -104,9 +109,9 @@ def find_cues(expanded: str) -> list[tuple[str, str]]:
     cues = load_cues()
     found = []
     for index in cues_to_try(expanded):
-        match = cues[index].search(expanded)
-        if match:
-            found.append((cues[index].name, match.group(0)[:_MAX_SNIPPET]))
+        phrase = cues[index].find(expanded)
+        if phrase is not None:
+            found.append((cues[index].name, phrase))
     return found
 
 

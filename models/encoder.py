@@ -40,12 +40,19 @@ _MAX_BIT_CUES = 64
 @dataclass(frozen=True)
 class EncodedChunk:
     """Features of a chunk of texts: ``word`` and ``char`` TF-IDF, binary ``cues`` hits, and whether
-    each text kept any token after stopwords (``has_tokens``)."""
+    each text kept any token after stopwords (``has_tokens``).
+
+    With ``encode(..., explain=True)`` also, per text, ``surface``: each stem of the word vocabulary
+    that occurs in it mapped to the first token (after stopwords) with that stem, and ``cue_phrases``:
+    the matched phrase of every cue that fired, in cue order. Without it both are empty tuples.
+    """
 
     word: sp.csr_matrix
     char: sp.csr_matrix
     cues: sp.csr_matrix
     has_tokens: np.ndarray
+    surface: tuple[dict[str, str], ...] = ()
+    cue_phrases: tuple[tuple[str, ...], ...] = ()
 
     @property
     def features(self) -> sp.csr_matrix:
@@ -120,6 +127,7 @@ class ChunkEncoder:
             else:
                 bigrams.append((parts[0], parts[1], index))
         self._stem_ids = stem_ids
+        self._stem_of_id = list(stem_ids)  # ids were given in insertion order
         self._unknown = len(stem_ids)
         self._unigram_of_stem = np.full(self._unknown + 1, -1, dtype=np.int64)
         if low == 1 and unigrams:
@@ -149,6 +157,7 @@ class ChunkEncoder:
         self._char_indptr.extend([0])
         self._char_indices = _Growing(np.int32)
         self._char_counts = _Growing(np.float64)
+        self._by_form: sp.csr_matrix | None = None  # the char counts above as a matrix, rebuilt when they grow
 
     def _add_forms(self, forms: Sequence[str]) -> None:
         vocabulary = self.char.vocabulary_
@@ -228,8 +237,9 @@ class ChunkEncoder:
 
     # -- encoding --------------------------------------------------------------------------------
 
-    def encode(self, texts: Sequence[str]) -> EncodedChunk:
-        """Word and char TF-IDF, cue hits and ``has_tokens`` of ``texts``."""
+    def encode(self, texts: Sequence[str], *, explain: bool = False) -> EncodedChunk:
+        """Word and char TF-IDF, cue hits and ``has_tokens`` of ``texts``; with ``explain``, also the
+        surface words and cue phrases that a suggestion's explanation is made of."""
         if len(self._raw_id) > self.table_limit:
             self._reset()
         n = len(texts)
@@ -256,24 +266,44 @@ class ChunkEncoder:
         kept = ~self._form_stop.array[forms]
         kept_forms = forms[kept]
         kept_text = form_text[kept]
-        has_tokens = np.bincount(kept_text, minlength=n) > 0
+        kept_count = np.bincount(kept_text, minlength=n)
+        cues, phrases = self._cue_hits(n, forms, form_text, explain=explain)
         return EncodedChunk(
-            word=self._word_tfidf(n, kept_forms, kept_text),
-            char=self._char_tfidf(n, kept_forms, kept_text),
-            cues=self._cue_hits(n, forms, form_text),
-            has_tokens=has_tokens,
+            word=self._word_tfidf(n, kept_forms, kept_text, kept_count),
+            char=self._char_tfidf(n, kept_forms, kept_count),
+            cues=cues,
+            has_tokens=kept_count > 0,
+            surface=self._surface(kept_forms, kept_count) if explain else (),
+            cue_phrases=phrases,
         )
 
-    def _char_tfidf(self, n: int, forms: np.ndarray, text: np.ndarray) -> sp.csr_matrix:
+    def _surface(self, forms: np.ndarray, count: np.ndarray) -> tuple[dict[str, str], ...]:
+        """Per text, each vocabulary stem in it -> the first kept token with that stem."""
+        stems = self._form_stem.array[forms].tolist()
+        words = forms.tolist()
+        cut = np.concatenate([[0], np.cumsum(count)]).tolist()
+        stem_of, form_of, unknown = self._stem_of_id, self._form_str, self._unknown
+        surface = []
+        for i in range(len(count)):
+            first: dict[str, str] = {}
+            for stem, form in zip(stems[cut[i] : cut[i + 1]], words[cut[i] : cut[i + 1]], strict=True):
+                if stem != unknown:
+                    first.setdefault(stem_of[stem], form_of[form])
+            surface.append(first)
+        return tuple(surface)
+
+    def _char_tfidf(self, n: int, forms: np.ndarray, count: np.ndarray) -> sp.csr_matrix:
         n_forms = len(self._form_str)
-        per_text = sp.csr_matrix((np.ones(len(forms)), (text, forms)), shape=(n, n_forms))
-        by_form = sp.csr_matrix(
-            (self._char_counts.array, self._char_indices.array, self._char_indptr.array),
-            shape=(n_forms, len(self.char.vocabulary_)),
-        )
-        return self.char.weigh(sp.csr_matrix(per_text @ by_form))
+        per_text = _csr_rows(np.ones(len(forms)), forms, count, n_forms)
+        by_form = self._by_form
+        if by_form is None or by_form.shape[0] != n_forms:  # the table grew since it was last built
+            by_form = self._by_form = sp.csr_matrix(
+                (self._char_counts.array, self._char_indices.array, self._char_indptr.array),
+                shape=(n_forms, len(self.char.vocabulary_)),
+            )
+        return self.char.weigh(per_text @ by_form)
 
-    def _word_tfidf(self, n: int, forms: np.ndarray, text: np.ndarray) -> sp.csr_matrix:
+    def _word_tfidf(self, n: int, forms: np.ndarray, text: np.ndarray, count: np.ndarray) -> sp.csr_matrix:
         stems = self._form_stem.array[forms]
         unigram = self._unigram_of_stem[stems]
         hit = unigram >= 0
@@ -287,13 +317,16 @@ class ChunkEncoder:
             rows.append(text[:-1][pair][found])
             columns.append(self._bigram_index[where[found]])
         row = np.concatenate(rows)
-        counts = sp.csr_matrix(
-            (np.ones(len(row)), (row, np.concatenate(columns))), shape=(n, len(self.word.vocabulary_))
-        )
+        order = np.argsort(row, kind="stable")  # rows in order; weigh sums repeated n-grams
+        column = np.concatenate(columns)[order]
+        counts = _csr_rows(np.ones(len(row)), column, np.bincount(row, minlength=n), len(self.word.vocabulary_))
         return self.word.weigh(counts)
 
-    def _cue_hits(self, n: int, forms: np.ndarray, text: np.ndarray) -> sp.csr_matrix:
-        """Binary (n_texts, n_cues) hits; a cue's regex runs only where a token can trigger it."""
+    def _cue_hits(
+        self, n: int, forms: np.ndarray, text: np.ndarray, *, explain: bool
+    ) -> tuple[sp.csr_matrix, tuple[tuple[str, ...], ...]]:
+        """Binary (n_texts, n_cues) hits (with ``explain``, the phrases too); a cue's regex runs only
+        where a token can trigger it."""
         bounds = np.searchsorted(text, np.arange(n + 1))
         nonempty = np.flatnonzero(bounds[1:] > bounds[:-1])  # a text without words has no cue
         if self._cue_bits:
@@ -303,35 +336,40 @@ class ChunkEncoder:
             candidates = np.flatnonzero(bits)
         else:
             candidates = nonempty
-        rows: list[int] = []
+        hits = np.zeros(n, dtype=np.int64)
         columns: list[int] = []
-        if not candidates.size:
-            return self._hits(n, rows, columns)
-        # The expanded texts of the candidates, cut from one string of all forms of the chunk.
-        words = list(map(self._form_str.__getitem__, forms.tolist()))
-        chunk = " ".join(words)
-        starts = np.zeros(len(words) + 1, dtype=np.int64)
-        np.cumsum(np.fromiter(map(len, words), dtype=np.int64, count=len(words)) + 1, out=starts[1:])
-        cuts = starts[bounds].tolist()
-        which_of = self._cues_of_mask
-        masks = bits.tolist() if self._cue_bits else []
-        for i in candidates.tolist():
-            expanded = chunk[cuts[i] : cuts[i + 1] - 1]
-            if self._cue_bits:
-                mask = masks[i]
-                which = which_of.get(mask)
-                if which is None:
-                    which = which_of[mask] = [j for j in range(len(self._cues)) if mask >> j & 1]
-            else:
-                which = cues_to_try(expanded)
-            for j in which:
-                if self._cues[j].search(expanded):
-                    rows.append(i)
-                    columns.append(j)
-        return self._hits(n, rows, columns)
+        phrases: list[tuple[str, ...]] = [()] * n if explain else []
+        if candidates.size:
+            # The expanded texts of the candidates, cut from one string of all forms of the chunk.
+            words = list(map(self._form_str.__getitem__, forms.tolist()))
+            chunk = " ".join(words)
+            starts = np.zeros(len(words) + 1, dtype=np.int64)
+            np.cumsum(np.fromiter(map(len, words), dtype=np.int64, count=len(words)) + 1, out=starts[1:])
+            cuts = starts[bounds].tolist()
+            which_of = self._cues_of_mask
+            masks = bits.tolist() if self._cue_bits else []
+            for i in candidates.tolist():
+                expanded = chunk[cuts[i] : cuts[i + 1] - 1]
+                if self._cue_bits:
+                    mask = masks[i]
+                    which = which_of.get(mask)
+                    if which is None:
+                        which = which_of[mask] = [j for j in range(len(self._cues)) if mask >> j & 1]
+                else:
+                    which = cues_to_try(expanded)
+                found = [(j, phrase) for j in which if (phrase := self._cues[j].find(expanded)) is not None]
+                hits[i] = len(found)
+                columns += [j for j, _ in found]
+                if explain:
+                    phrases[i] = tuple(phrase for _, phrase in found)
+        matrix = _csr_rows(np.ones(len(columns)), np.asarray(columns, dtype=np.int64), hits, len(self._cues))
+        return matrix, tuple(phrases)
 
-    def _hits(self, n: int, rows: list[int], columns: list[int]) -> sp.csr_matrix:
-        return sp.csr_matrix(
-            (np.ones(len(rows)), (np.asarray(rows, dtype=np.int64), np.asarray(columns, dtype=np.int64))),
-            shape=(n, len(self._cues)),
-        )
+
+def _csr_rows(data: np.ndarray, columns: np.ndarray, per_row: np.ndarray, width: int) -> sp.csr_matrix:
+    """A CSR matrix from entries already in row order, ``per_row[i]`` of them in row i (int32 indices
+    when they fit, as scipy would choose: then it need not convert them, a third of the cost)."""
+    index = np.int32 if max(width, len(data)) < np.iinfo(np.int32).max else np.int64
+    indptr = np.zeros(len(per_row) + 1, dtype=index)
+    np.cumsum(per_row, out=indptr[1:])
+    return sp.csr_matrix((data, columns.astype(index, copy=False), indptr), shape=(len(per_row), width))

@@ -30,15 +30,28 @@ from sklearn.pipeline import FeatureUnion
 from sklearn.svm import LinearSVC
 from sklearn.utils.validation import check_is_fitted
 
-from models.cues import cue_matrix, find_cues
+from models.cues import cue_matrix
 from models.encoder import ChunkEncoder, EncodedChunk
 from models.features import TokenTfidf, pack_state, unpack_state
-from models.text import AnalysedText, analyse
+from models.heads import CalibratedLinearHead, LogisticHead
+from models.text import analyse
 
 __all__ = ["URGENCY_LEVELS", "ComplaintRouter", "Routing", "Suggestion", "as_texts"]
 
 URGENCY_LEVELS = ("tinggi", "sedang", "rendah")
 _N_EXPLAIN_TERMS = 6
+_PREPARE_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """What a fitted router builds once per process to predict: the chunk encoder (with the lock that
+    guards its growing token table) and the heads folded into plain arrays (:mod:`models.heads`)."""
+
+    encoder: ChunkEncoder
+    lock: threading.Lock
+    opd: CalibratedLinearHead
+    urgency: LogisticHead | None
 
 
 @dataclass(frozen=True)
@@ -166,6 +179,7 @@ class ComplaintRouter(ClassifierMixin, BaseEstimator):
             raise ValueError(f"every OPD label needs at least 2 examples; these have 1: {rare}")
 
         analysed = [analyse(t) for t in texts]
+        self.__dict__.pop("_prepared_cache", None)  # what a previous fit prepared for prediction
         self.features_ = self._make_features()
         Z = self.features_.fit_transform(analysed)
         # The training words' stems travel with the model: a fresh process (an API worker, a batch
@@ -231,24 +245,33 @@ class ComplaintRouter(ClassifierMixin, BaseEstimator):
 
     # -- prediction ------------------------------------------------------------------------------
 
-    def _encode(self, texts: list[str]) -> EncodedChunk:
+    def _prepared(self) -> _Prepared:
+        """The per-process :class:`_Prepared` of this fitted router, made on first use (never pickled)."""
+        prepared: _Prepared | None = self.__dict__.get("_prepared_cache")
+        if prepared is None:
+            with _PREPARE_LOCK:
+                prepared = self.__dict__.get("_prepared_cache")
+                if prepared is None:
+                    word, char = (step for _, step in self.features_.transformer_list)
+                    prepared = _Prepared(
+                        encoder=ChunkEncoder(word, char, getattr(self, "stem_table_", None)),
+                        lock=threading.Lock(),
+                        opd=CalibratedLinearHead.fold(self.opd_),
+                        urgency=None if self.urgency_ is None else LogisticHead.fold(self.urgency_),
+                    )
+                    self.__dict__["_prepared_cache"] = prepared
+        return prepared
+
+    def _encode(self, texts: list[str], *, explain: bool = False) -> EncodedChunk:
         """Features and cue hits of raw texts, through the per-process :class:`ChunkEncoder`
         (equal to ``features_.transform`` of ``analyse`` and ``cue_matrix``, and much faster)."""
-        lock = self.__dict__.get("_encoder_lock")
-        if lock is None:
-            lock = self.__dict__.setdefault("_encoder_lock", threading.Lock())
-        with lock:  # the encoder's token table is not safe to grow from two threads at once
-            encoder = self.__dict__.get("_encoder")
-            if encoder is None:
-                word, char = (step for _, step in self.features_.transformer_list)
-                encoder = ChunkEncoder(word, char, getattr(self, "stem_table_", None))
-                self.__dict__["_encoder"] = encoder
-            return encoder.encode(texts)
+        prepared = self._prepared()
+        with prepared.lock:  # the encoder's token table is not safe to grow from two threads at once
+            return prepared.encoder.encode(texts, explain=explain)
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(super().__getstate__())
-        state.pop("_encoder", None)
-        state.pop("_encoder_lock", None)
+        state.pop("_prepared_cache", None)
         return pack_state(state, ("stem_table_", "word_terms_"))
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -256,7 +279,7 @@ class ComplaintRouter(ClassifierMixin, BaseEstimator):
 
     def predict_proba(self, X: Any) -> np.ndarray:
         check_is_fitted(self)
-        return self.opd_.predict_proba(self._encode(as_texts(X)).features)
+        return self._prepared().opd.predict_proba(self._encode(as_texts(X)).features)
 
     def predict(self, X: Any) -> np.ndarray:
         """Top OPD per text (what ``mlflow.pyfunc`` serves)."""
@@ -267,8 +290,10 @@ class ComplaintRouter(ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         if self.urgency_ is None:
             raise ValueError("this model has no urgency head: it was trained without urgency labels")
+        head = self._prepared().urgency
+        assert head is not None  # folded from urgency_, which is set
         encoded = self._encode(as_texts(X))
-        return self.urgency_.predict_proba(self._urgency_block(encoded.features, encoded.cues))
+        return head.predict_proba(self._urgency_block(encoded.features, encoded.cues))
 
     def urgency_from_proba(self, P: np.ndarray) -> np.ndarray:
         """Levels from urgency probabilities, with the ``tinggi`` threshold applied."""
@@ -289,21 +314,22 @@ class ComplaintRouter(ClassifierMixin, BaseEstimator):
         """Top-k OPDs, urgency and needs_review of many texts as arrays, without explanations."""
         return self._route(as_texts(X))[0]
 
-    def _route(self, texts: list[str]) -> tuple[Routing, EncodedChunk]:
+    def _route(self, texts: list[str], *, explain: bool = False) -> tuple[Routing, EncodedChunk]:
         check_is_fitted(self)
-        encoded = self._encode(texts)
+        prepared = self._prepared()
+        encoded = self._encode(texts, explain=explain)
         Z = encoded.features
-        P = self.opd_.predict_proba(Z) if texts else np.zeros((0, len(self.classes_)))
+        P = prepared.opd.predict_proba(Z) if texts else np.zeros((0, len(self.classes_)))
         k = min(self.top_k, P.shape[1])
         top = np.argsort(-P, axis=1)[:, :k]
         top_scores = np.take_along_axis(P, top, axis=1)
         levels: np.ndarray | None = None
         level_scores: np.ndarray | None = None
-        if self.urgency_ is not None:
+        if prepared.urgency is not None:
             levels = np.asarray([], dtype=object)
             level_scores = np.zeros(0)
             if texts:
-                U = self.urgency_.predict_proba(self._urgency_block(Z, encoded.cues))
+                U = prepared.urgency.predict_proba(self._urgency_block(Z, encoded.cues))
                 levels = self.urgency_from_proba(U)
                 index = {c: i for i, c in enumerate(self.urgency_classes_)}
                 level_scores = U[np.arange(len(U)), [index[lv] for lv in levels]]
@@ -313,7 +339,7 @@ class ComplaintRouter(ClassifierMixin, BaseEstimator):
     def suggest(self, X: Any, *, explain: bool = True) -> list[Suggestion]:
         """Top-k OPDs with scores, urgency with score, needs_review and, if asked, the reasons."""
         texts = as_texts(X)
-        routing, encoded = self._route(texts)
+        routing, encoded = self._route(texts, explain=explain)
         suggestions = []
         for i in range(len(routing)):
             opd = [
@@ -322,9 +348,8 @@ class ComplaintRouter(ClassifierMixin, BaseEstimator):
             terms: list[str] = []
             cues: list[str] = []
             if explain:
-                analysed = analyse(texts[i])
-                terms = self._explain_opd(analysed, encoded.word[i], int(routing.top[i, 0]))
-                cues = [phrase for _, phrase in find_cues(analysed.expanded)]
+                terms = self._explain_opd(encoded, i, int(routing.top[i, 0]))
+                cues = list(encoded.cue_phrases[i])
             suggestions.append(
                 Suggestion(
                     opd=opd,
@@ -337,22 +362,21 @@ class ComplaintRouter(ClassifierMixin, BaseEstimator):
             )
         return suggestions
 
-    def _explain_opd(self, analysed: AnalysedText, z: sp.spmatrix, class_index: int) -> list[str]:
-        """Surface words whose stems pushed the text towards the chosen OPD, strongest first."""
-        n_words = self.explain_coef_.shape[1]
-        row = sp.csr_matrix(z)[:, :n_words]
-        if row.nnz == 0:
+    def _explain_opd(self, encoded: EncodedChunk, i: int, class_index: int) -> list[str]:
+        """Surface words of text ``i`` whose stems pushed it towards the chosen OPD, strongest first."""
+        word = encoded.word
+        start, end = word.indptr[i], word.indptr[i + 1]
+        if start == end:
             return []
-        contributions = row.data * self.explain_coef_[class_index, row.indices]
+        indices = word.indices[start:end]
+        contributions = word.data[start:end] * self.explain_coef_[class_index, indices]
         order = np.argsort(-contributions)
         wanted: list[str] = []
         for position in order:
             if contributions[position] <= 0 or len(wanted) >= _N_EXPLAIN_TERMS:
                 break
-            for stem in str(self.word_terms_[row.indices[position]]).split():
+            for stem in str(self.word_terms_[indices[position]]).split():
                 if stem not in wanted and not stem.startswith("_"):
                     wanted.append(stem)
-        by_stem: dict[str, str] = {}
-        for token, stem in zip(analysed.tokens, analysed.stems, strict=True):
-            by_stem.setdefault(stem, token)
-        return [by_stem[s] for s in wanted if s in by_stem][:_N_EXPLAIN_TERMS]
+        surface = encoded.surface[i]
+        return [surface[s] for s in wanted if s in surface][:_N_EXPLAIN_TERMS]

@@ -1,6 +1,9 @@
 """Typed dependencies: what a route needs from the app (settings, model, feedback store, a key check).
 
 A leaf under the routes: it reads what :mod:`serving.api` put on ``app.state`` and never imports the app.
+Those that only read app state or headers are ``async def``: FastAPI runs a plain ``def`` dependency in
+its thread pool, a hand-over that cost more than the routing of a short complaint. The store stays
+``def``: opening it may reach the database.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ logger = logging.getLogger(__name__)
 _store_lock = threading.Lock()
 
 
-def get_settings_dep(request: Request) -> Settings:
+async def get_settings_dep(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -43,7 +46,7 @@ def get_settings_dep(request: Request) -> Settings:
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 
 
-def get_holder(request: Request) -> ModelHolder:
+async def get_holder(request: Request) -> ModelHolder:
     holder: ModelHolder = request.app.state.models
     return holder
 
@@ -51,7 +54,7 @@ def get_holder(request: Request) -> ModelHolder:
 HolderDep = Annotated[ModelHolder, Depends(get_holder)]
 
 
-def get_model(holder: HolderDep) -> LoadedModel:
+async def get_model(holder: HolderDep) -> LoadedModel:
     """The serving model (503 when there is none); one read, so a reload cannot split a request."""
     return holder.require()
 
@@ -87,7 +90,7 @@ def require_key(request: Request, settings: SettingsDep) -> None:
     check_request_key(request, settings.secret_keys, throttle)
 
 
-def routing_key(request: Request, settings: SettingsDep) -> None:
+async def routing_key(request: Request, settings: SettingsDep) -> None:
     """Like :func:`require_key`, but only when ``require_key_for_routing`` is set."""
     if settings.require_key_for_routing:
         require_key(request, settings)

@@ -102,11 +102,10 @@ def test_encoder_stems_come_from_the_stored_table(sample_router: ComplaintRouter
 
 
 def test_router_pickles_without_its_encoder(sample_router: ComplaintRouter) -> None:
-    sample_router.route(["jalan rusak"])  # builds the encoder
-    assert "_encoder" in sample_router.__dict__
+    sample_router.route(["jalan rusak"])  # builds the encoder and the folded heads
+    assert "_prepared_cache" in sample_router.__dict__
     clone = pickle.loads(pickle.dumps(sample_router))
-    assert "_encoder" not in clone.__dict__
-    assert "_encoder_lock" not in clone.__dict__
+    assert "_prepared_cache" not in clone.__dict__
     text = ["jalan rusak berlubang"]
     assert clone.predict(text).tolist() == sample_router.predict(text).tolist()
 

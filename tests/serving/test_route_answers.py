@@ -1,0 +1,128 @@
+"""``/v1/route`` and ``/v1/route/batch`` answer real complaints exactly as the unoptimised path does.
+
+"The unoptimised path" is rebuilt here from the pieces that define the answer, for every text: the
+text-by-text analysis (``analyse``) and ``features_.transform`` (held equal to scikit-learn's
+``TfidfVectorizer`` in tests/models/test_features.py), ``cue_matrix`` and ``find_cues``,
+scikit-learn's own ``predict_proba`` of the fitted heads, and the explanation derived from the analysed
+tokens as ``ComplaintRouter.suggest`` derived it before it took them from the chunk encoder (that
+derivation now lives only here). Every field of the JSON answer must be equal, scores to the six
+decimals the API prints. The texts are the real complaints of ../shared/data, read at test time and
+never stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+from fastapi.testclient import TestClient
+
+from models.cues import cue_matrix, find_cues
+from models.router import ComplaintRouter
+from models.text import AnalysedText, analyse
+from serving.coalesce import INLINE_CHARS
+from tests.conftest import shared_data_or_skip
+from tests.serving.conftest import MakeClient
+
+_N_TERMS = 6
+
+
+@pytest.fixture(scope="module")
+def real_texts() -> list[str]:
+    """About 3,000 real complaints: surabaya and lapor_nasional dev, whole, in file order."""
+    data = shared_data_or_skip()
+    texts: list[str] = []
+    for name in ("surabaya/dev.csv", "lapor_nasional/dev.csv"):
+        frame = pd.read_csv(data / name, usecols=["teks"], dtype=str, keep_default_na=False)
+        texts += [t for t in frame["teks"] if t.strip() and len(t) <= 20_000]
+    return texts
+
+
+@pytest.fixture
+def route_client(make_client: MakeClient) -> Iterator[TestClient]:
+    with make_client() as client:
+        yield client
+
+
+def _old_terms(router: ComplaintRouter, analysed: AnalysedText, row: sp.csr_matrix, class_index: int) -> list[str]:
+    """The explanation as ``suggest`` derived it from ``analyse`` of the text."""
+    n_words = router.explain_coef_.shape[1]
+    row = sp.csr_matrix(row)[:, :n_words]
+    if row.nnz == 0:
+        return []
+    contributions = row.data * router.explain_coef_[class_index, row.indices]
+    wanted: list[str] = []
+    for position in np.argsort(-contributions):
+        if contributions[position] <= 0 or len(wanted) >= _N_TERMS:
+            break
+        for stem in str(router.word_terms_[row.indices[position]]).split():
+            if stem not in wanted and not stem.startswith("_"):
+                wanted.append(stem)
+    by_stem: dict[str, str] = {}
+    for token, stem in zip(analysed.tokens, analysed.stems, strict=True):
+        by_stem.setdefault(stem, token)
+    return [by_stem[s] for s in wanted if s in by_stem][:_N_TERMS]
+
+
+def _expected(router: ComplaintRouter, texts: list[str], ids: list[str], version: str) -> list[dict[str, Any]]:
+    """The JSON answers of the unoptimised path (see the module docstring)."""
+    analysed = [analyse(t) for t in texts]
+    word = router.features_.transformer_list[0][1].transform(analysed)
+    Z = router.features_.transform(analysed)
+    P = router.opd_.predict_proba(Z)
+    assert router.urgency_ is not None
+    cues = cue_matrix([a.expanded for a in analysed])
+    U = router.urgency_.predict_proba(sp.hstack([Z, cues * router.cue_weight], format="csr"))
+    levels = router.urgency_from_proba(U)
+    classes = list(router.urgency_classes_)
+    answers = []
+    for i, a in enumerate(analysed):
+        top = np.argsort(-P[i])[: router.top_k]
+        answers.append(
+            {
+                "id": ids[i],
+                "suggestions": [{"opd": str(router.classes_[j]), "score": round(float(P[i, j]), 6)} for j in top],
+                "urgency": {"level": str(levels[i]), "score": round(float(U[i, classes.index(levels[i])]), 6)},
+                "needs_review": bool(P[i, top[0]] < router.review_threshold_ or not a.tokens),
+                "explanation": {
+                    "opd_terms": _old_terms(router, a, word[i], int(top[0])),
+                    "urgency_cues": [phrase for _, phrase in find_cues(a.expanded)],
+                },
+                "model_version": version,
+            }
+        )
+    return answers
+
+
+def test_single_route_answers_equal_the_unoptimised_path(
+    route_client: TestClient, sample_router: ComplaintRouter, real_texts: list[str]
+) -> None:
+    version = route_client.get("/v1/model").json()["version"]
+    ids = [f"c{i}" for i in range(len(real_texts))]
+    expected = _expected(sample_router, real_texts, ids, version)
+    assert len(real_texts) > 2_500
+    assert any(len(t) > INLINE_CHARS for t in real_texts), "long texts take the thread-pool path"
+    assert sum(bool(e["explanation"]["urgency_cues"]) for e in expected) > 10, "cue phrases are compared"
+    for text, complaint_id, answer in zip(real_texts, ids, expected, strict=True):
+        response = route_client.post("/v1/route", json={"id": complaint_id, "text": text})
+        assert response.status_code == 200, response.text
+        assert response.json() == answer, complaint_id
+
+
+def test_batch_route_answers_equal_the_unoptimised_path(
+    route_client: TestClient, sample_router: ComplaintRouter, real_texts: list[str]
+) -> None:
+    version = route_client.get("/v1/model").json()["version"]
+    texts = real_texts[:1_200]
+    ids = [f"b{i}" for i in range(len(texts))]
+    expected = _expected(sample_router, texts, ids, version)
+    for start in (0, 5, 105, 400):  # batches of 5, 100, 295 and 800: short ones on the event loop, long ones not
+        stop = {0: 5, 5: 105, 105: 400, 400: 1_200}[start]
+        items = [{"id": ids[i], "text": texts[i]} for i in range(start, stop)]
+        response = route_client.post("/v1/route/batch", json={"items": items})
+        assert response.status_code == 200, response.text
+        assert response.json()["results"] == expected[start:stop]
