@@ -21,7 +21,15 @@ import models
 from models.artifact import META_FILE, MODEL_FILE, ArtifactError, ModelMetadata, load_metadata, load_model
 from models.router import ComplaintRouter
 
-__all__ = ["DATA_FOLDER", "RegisteredModel", "RegistryError", "fetch_model_dir", "load_registered", "log_model_dir"]
+__all__ = [
+    "DATA_FOLDER",
+    "RegisteredModel",
+    "RegistryError",
+    "fetch_model_dir",
+    "load_registered",
+    "log_model_dir",
+    "resolve_version",
+]
 
 # The folder, inside the logged MLflow model, that holds model.joblib and model.json.
 DATA_FOLDER = "disposisi-model"
@@ -127,6 +135,11 @@ def load_registered(uri: str) -> tuple[ComplaintRouter, ModelMetadata, Registere
         except ArtifactError as exc:
             raise RegistryError(f"version {registered.version} is refused: {exc}") from exc
     return router, meta, registered
+
+
+def resolve_version(uri: str) -> str:
+    """The version number ``uri`` names now (an alias is looked up; nothing is downloaded)."""
+    return str(_resolve(uri)[1].version)
 
 
 def _resolve(uri: str) -> tuple[str, Any]:

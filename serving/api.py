@@ -27,6 +27,7 @@ from serving import admin, inbox, routes
 from serving.auth import FailureThrottle
 from serving.errors import FeedbackUnavailableError, ModelLoadError, install_error_handlers
 from serving.feedback import FeedbackStore
+from serving.follow import AliasFollower
 from serving.limits import RequestLimits
 from serving.model_state import ModelHolder, ModelSource
 from serving.settings import Settings, get_settings
@@ -51,9 +52,15 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.feedback = await run_in_threadpool(FeedbackStore, settings.feedback_url)
     except FeedbackUnavailableError as exc:
         logger.error("feedback store unavailable at start-up (feedback answers 503): %s", exc.message)
+    follower = None
+    if source.model_uri and settings.model_poll_seconds > 0:
+        follower = AliasFollower(holder, source, settings.model_poll_seconds)
+        follower.start()
     try:
         yield
     finally:
+        if follower is not None:
+            follower.stop()
         store: FeedbackStore | None = app.state.feedback
         if store is not None:
             store.close()

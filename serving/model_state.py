@@ -51,6 +51,7 @@ class LoadedModel:
     router: ComplaintRouter
     meta: ModelMetadata
     source: ModelSource
+    registry_version: str | None = None  # the registered version, for a model from the registry
 
     @property
     def version(self) -> str:
@@ -97,8 +98,9 @@ class ModelHolder:
 def load_source(source: ModelSource) -> LoadedModel:
     """Load and verify a model, or raise :class:`ModelLoadError` with a one-line reason."""
     started = time.perf_counter()
+    registry_version = None
     if source.model_uri:
-        router, meta = _load_registry(source.model_uri)
+        router, meta, registry_version = _load_registry(source.model_uri)
     else:
         assert source.model_dir is not None
         try:
@@ -112,7 +114,7 @@ def load_source(source: ModelSource) -> LoadedModel:
             ) from exc
     _smoke_test(router, source)
     logger.info("loaded model %s from %s in %.2fs", meta.version, source, time.perf_counter() - started)
-    return LoadedModel(router=router, meta=meta, source=source)
+    return LoadedModel(router=router, meta=meta, source=source, registry_version=registry_version)
 
 
 def _smoke_test(router: ComplaintRouter, source: ModelSource) -> None:
@@ -150,7 +152,7 @@ def reload_source(settings: Settings, model_dir: str | None, model_uri: str | No
     return ModelSource(model_dir=wanted)
 
 
-def _load_registry(uri: str) -> tuple[ComplaintRouter, ModelMetadata]:
+def _load_registry(uri: str) -> tuple[ComplaintRouter, ModelMetadata, str]:
     """A registered version, downloaded and verified like a model directory (see :mod:`registry`)."""
     from registry.versions import RegistryError, load_registered
 
@@ -161,4 +163,4 @@ def _load_registry(uri: str) -> tuple[ComplaintRouter, ModelMetadata]:
     except Exception as exc:  # a damaged store or pickle can fail in any way while it is read
         raise ModelLoadError(f"cannot load {uri} from MLflow: its files are damaged ({type(exc).__name__})") from exc
     logger.info("%s is version %s of %s", uri, registered.version, registered.name)
-    return router, meta
+    return router, meta, registered.version

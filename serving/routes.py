@@ -146,6 +146,7 @@ def model_info(loaded: ModelDep) -> ModelOut:
         review_threshold=meta.review_threshold,
         trained_at=meta.created_at,
         source=str(loaded.source),
+        registry_version=loaded.registry_version,
     )
 
 

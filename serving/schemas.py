@@ -211,6 +211,7 @@ class ModelOut(BaseModel):
     review_threshold: float
     trained_at: str
     source: str
+    registry_version: str | None = Field(default=None, description="The registered version, when served from MLflow.")
 
 
 class FieldError(BaseModel):

@@ -35,6 +35,11 @@ class Settings(BaseSettings):
     model_uri: str | None = Field(
         default=None, description="MLflow registry URI (models:/NAME@ALIAS); when set, used instead of model_dir."
     )
+    model_poll_seconds: float = Field(
+        default=60.0,
+        ge=0,
+        description="With model_uri: seconds between looks at the registry alias; a new version is loaded; 0: off.",
+    )
     trusted_model_dirs: CommaList = Field(
         default_factory=list,
         description="Folders (besides model_dir) that POST /v1/admin/reload may load a model directory from.",

@@ -42,6 +42,7 @@ def make_settings(**overrides: Any) -> Settings:
         "keep_alive_seconds": 5,
         "max_connections": 1_000,
         "max_analysis_seconds": 5.0,
+        "model_poll_seconds": 0.0,
         "cors_origins": [],
         "admin_session_hours": 12.0,
         "admin_login_max_failures": 10,
