@@ -25,9 +25,13 @@ def _samples(count: int) -> list[dict[str, str]]:
     return [{"id": row["id"], "text": row["teks"], "tanggal": "2026-12-01T09:00:00+07:00"} for row in rows]
 
 
-@pytest.fixture
-def desk(make_client: MakeClient) -> Iterator[TestClient]:
-    with make_client(api_keys=[f"budi:{API_KEY}", OTHER_KEY]) as client:
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def desk(request: pytest.FixtureRequest, make_client: MakeClient) -> Iterator[TestClient]:
+    """The desk on a fresh SQLite file, and on the PostgreSQL test server where one is given."""
+    overrides: dict[str, object] = {"api_keys": [f"budi:{API_KEY}", OTHER_KEY]}
+    if request.param == "postgresql":
+        overrides["feedback_url"] = request.getfixturevalue("postgres_url")
+    with make_client(**overrides) as client:
         yield client
 
 
