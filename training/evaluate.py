@@ -19,6 +19,7 @@ __all__ = [
     "coverage_at_threshold",
     "evaluate_router",
     "opd_metrics",
+    "scalar_metrics",
     "top_k_accuracy",
     "urgency_metrics",
 ]
@@ -102,3 +103,8 @@ def evaluate_router(
             U = router.predict_urgency_proba([texts[i] for i in rows])
             metrics.update(urgency_metrics([urgency[i] for i in rows], router.urgency_from_proba(U)))
     return metrics
+
+
+def scalar_metrics(metrics: dict[str, Any]) -> dict[str, Any]:
+    """The scalar metrics (what model.json and the console show)."""
+    return {k: v for k, v in metrics.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}

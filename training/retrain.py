@@ -29,6 +29,7 @@ from models.artifact import save_model
 from store.decisions import LabelledDecision, latest_decisions
 from store.migrate import upgrade
 from training.data import DataError, Dataset, load_dataset
+from training.evaluate import scalar_metrics
 from training.fit import train_router
 
 __all__ = ["OUTSIDE_LABEL", "RetrainError", "retrain_model"]
@@ -113,7 +114,7 @@ def retrain_model(
         "metrics_source": "newest decisions",
         "review_target": review_target,
     }
-    metrics = {k: v for k, v in result.metrics.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
+    metrics = scalar_metrics(result.metrics)
     meta = save_model(result.router, model_dir, data=data_info, metrics=metrics)
     tracked = log_training_run(
         result,

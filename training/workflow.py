@@ -14,7 +14,7 @@ from typing import Any
 
 from models.artifact import load_model, save_model
 from training.data import Dataset, load_dataset
-from training.evaluate import evaluate_router
+from training.evaluate import evaluate_router, scalar_metrics
 from training.fit import train_router
 
 __all__ = ["evaluate_model", "train_model"]
@@ -72,14 +72,14 @@ def train_model(
         "metrics_source": result.metrics_source,
         "review_target": review_target,
     }
-    meta = save_model(result.router, model_dir, data=data_info, metrics=_summary_metrics(result.metrics))
+    meta = save_model(result.router, model_dir, data=data_info, metrics=scalar_metrics(result.metrics))
     summary: dict[str, Any] = {
         "model_dir": str(model_dir),
         "model_version": meta.version,
         "train_rows": len(train),
         "skipped": train.skipped,
         "metrics_source": result.metrics_source,
-        "metrics": _summary_metrics(result.metrics),
+        "metrics": scalar_metrics(result.metrics),
         "train_seconds": round(result.seconds, 2),
     }
     if tracking:
@@ -137,8 +137,3 @@ def evaluate_model(
     if output is not None:
         Path(output).write_text(json.dumps(metrics, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return metrics
-
-
-def _summary_metrics(metrics: dict[str, Any]) -> dict[str, Any]:
-    """The scalar metrics (what model.json and the console show)."""
-    return {k: v for k, v in metrics.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
