@@ -22,6 +22,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from store.schema import ComplaintRow, DecisionRow
+from store.stats import DeskStats, desk_stats
 
 __all__ = [
     "STATUSES",
@@ -231,6 +232,11 @@ class ComplaintStore:
         query = query.order_by(ComplaintRow.decided_at, ComplaintRow.received_at, ComplaintRow.id)
         with self._sessions() as session:
             yield from session.scalars(query.execution_options(yield_per=batch))
+
+    def stats(self, days: int = 30, *, now: datetime | None = None) -> DeskStats:
+        """Complaints per day, the share routed automatically and how often admins kept the top suggestion, overall
+        and per OPD, over the last ``days`` days (see :mod:`store.stats`)."""
+        return desk_stats(self.engine, days=days, now=now)
 
     def count(self) -> int:
         with self._sessions() as session:
