@@ -75,8 +75,9 @@ def desk_stats(engine: Engine, *, days: int = 30, now: datetime | None = None) -
     with engine.connect() as connection:
         per_day = connection.execute(select(day, func.count()).where(in_window).group_by(day).order_by(day)).all()
         totals = connection.execute(
-            select(*sums, _count_if(ComplaintRow.status == "di_luar_kewenangan"), _count_if(ComplaintRow.status == "baru"))
-            .where(in_window)
+            select(
+                *sums, _count_if(ComplaintRow.status == "di_luar_kewenangan"), _count_if(ComplaintRow.status == "baru")
+            ).where(in_window)
         ).one()
         per_opd = connection.execute(
             select(opd, *sums).where(in_window, opd.is_not(None)).group_by(opd).order_by(func.count().desc(), opd)
