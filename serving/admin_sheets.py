@@ -27,7 +27,7 @@ from serving.errors import ForbiddenError
 from serving.feedback import FeedbackStore
 from serving.inbox import keep_complaints
 from serving.settings import Settings
-from serving.sheet_charts import bar_chart, opd_chart
+from serving.sheet_charts import bar_chart, daily, opd_chart
 from serving.sheet_import import ImportFileError, parse_upload
 from store.complaints import UnknownComplaintError
 from store.schema import ComplaintRow
@@ -104,7 +104,13 @@ def import_form(request: Request, settings: SettingsDep, store: StoreDep) -> Res
 
 def _import_page(request: Request, settings: Settings, status: int = 200, **context: Any) -> Response:
     session_id = _session_id(request, settings) or ""
-    base: dict[str, Any] = {"csrf": csrf_token(session_id, _IMPORT), "error": None, "result": None, "problems": [], "more": 0}
+    base: dict[str, Any] = {
+        "csrf": csrf_token(session_id, _IMPORT),
+        "error": None,
+        "result": None,
+        "problems": [],
+        "more": 0,
+    }
     return _page(request, "sheet_impor.html", {**base, **context}, status)
 
 
@@ -171,7 +177,7 @@ def statistics(
             "stats": stats,
             "hari": hari,
             "since": tanggal_id(stats.since),
-            "per_day": bar_chart([(f"{d.day}/{d.month}", n) for d, n in stats.per_day]),
+            "per_day": bar_chart(daily(stats.per_day, stats.since, stats.days)),
             "per_opd": opd_chart(stats.per_opd),
         },
     )
