@@ -239,3 +239,20 @@ def test_docs_load_only_same_origin_assets(client: TestClient) -> None:
         assert client.get(asset).status_code == 200, asset
     assert "cdn" not in page.text.lower()
     assert client.get("/redoc").status_code == 404
+
+
+@pytest.mark.postgres
+def test_import_lembar_and_statistics_on_postgresql(make_client: MakeClient, postgres_url: str) -> None:
+    with make_client(feedback_url=postgres_url, api_keys=[f"sari:{API_KEY}"]) as client:
+        _login(client)
+        rows = [["id", "teks", "tanggal"]] + [[r["id"], r["teks"], "2026-12-01T10:00"] for r in _samples(20)]
+        assert "<strong>20</strong>" in _upload(client, _csv(rows, ";").encode("cp1252"))
+        assert "20 sudah ada" in _upload(client, _csv(rows, ";").encode("cp1252"))
+        first = rows[1][0]
+        client.post(f"/v1/complaints/{first}/decision", json={"opd": "Dinas PUPR"}, headers=AUTH)
+        sheet = client.get(f"/admin/aduan/{first}/lembar")
+        assert sheet.status_code == 200
+        assert re.search(r'id="admin">sari<', sheet.text)
+        stats = client.get("/admin/statistik", params={"hari": 365})
+        assert stats.status_code == 200
+        assert _total(client) == 20
