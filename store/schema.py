@@ -81,7 +81,11 @@ class ComplaintRow(Base):
     decided_by: Mapped[str | None] = mapped_column(String(200))
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
-    __table_args__ = (Index("ix_complaints_queue", "status", "urgency_rank", "due_at"),)
+    __table_args__ = (
+        Index("ix_complaints_queue", "status", "urgency_rank", "due_at"),
+        # the desk order with the id: a page's ids are read from this index alone, however deep the offset
+        Index("ix_complaints_order", "urgency_rank", "due_at", "received_at", "id"),
+    )
 
 
 class DecisionRow(Base):

@@ -6,9 +6,16 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, inspect
 
-from store.complaints import ComplaintStore, Decision, NewComplaint, UnknownComplaintError, suggestion_of
+from store.complaints import (
+    URGENCY_RANK,
+    ComplaintStore,
+    Decision,
+    NewComplaint,
+    UnknownComplaintError,
+    suggestion_of,
+)
 
 T0 = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
 
@@ -177,3 +184,27 @@ def test_stats_of_an_empty_desk_have_no_shares(migrated: Engine) -> None:
     assert stats.automatic_share is None and stats.accepted_share is None
     with pytest.raises(ValueError, match="days must be at least 1"):
         ComplaintStore(migrated).stats(days=0)
+
+
+def test_pages_at_any_offset_join_into_the_desk_order_without_gaps_or_repeats(migrated: Engine) -> None:
+    store = ComplaintStore(migrated)
+    levels = ("tinggi", "sedang", "rendah", None)
+    store.add(
+        [
+            _complaint(n, urgency=levels[n % 4], due_at=None if n % 9 == 0 else T0 + timedelta(hours=n % 5))
+            for n in range(1, 41)
+        ]
+    )
+    whole = [row.id for row in store.page(limit=40).items]
+    paged = [row.id for offset in range(0, 40, 7) for row in store.page(limit=7, offset=offset).items]
+    assert paged == whole and len(set(whole)) == 40
+    ranks = [URGENCY_RANK.get(store.get(i).urgency or "", 3) for i in whole]
+    assert ranks == sorted(ranks)
+    assert [row.id for row in store.page(limit=5, offset=38).items] == whole[38:]
+    filtered = [row.id for row in store.page(urgency="tinggi", needs_review=False, limit=40).items]
+    assert filtered == [i for i in whole if store.get(i).urgency == "tinggi"]
+
+
+def test_the_desk_order_index_is_migrated(migrated: Engine) -> None:
+    indexes = {index["name"]: index["column_names"] for index in inspect(migrated).get_indexes("complaints")}
+    assert indexes["ix_complaints_order"] == ["urgency_rank", "due_at", "received_at", "id"]
