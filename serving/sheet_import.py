@@ -19,6 +19,7 @@ from datetime import date, datetime
 from typing import Any
 
 from openpyxl import load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
 from pydantic import ValidationError
 
 from serving.inbox_schemas import NewComplaintIn
@@ -173,7 +174,7 @@ def _csv_rows(reader: Iterator[list[str]]) -> Iterator[tuple[int, list[str]]]:
 def _xlsx_rows(raw: bytes) -> tuple[list[Any], Iterator[tuple[int, Sequence[Any]]]]:
     try:
         workbook = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
         raise ImportFileError("Berkas XLSX tidak terbaca; simpan ulang dari Excel/LibreOffice sebagai .xlsx.") from exc
     sheet = workbook.worksheets[0]
     rows = sheet.iter_rows(values_only=True)

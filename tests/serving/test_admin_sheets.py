@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import zipfile
 from collections.abc import Iterator
 from datetime import datetime
 
@@ -166,6 +167,13 @@ def test_bad_rows_are_named_by_row_and_column_and_the_good_ones_are_stored(desk:
     assert _total(desk) == 1
 
 
+def _zip_without_a_workbook() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("catatan.txt", "bukan lembar kerja")
+    return buffer.getvalue()
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [
@@ -173,6 +181,7 @@ def test_bad_rows_are_named_by_row_and_column_and_the_good_ones_are_stored(desk:
         (b"id,teks\n", "hanya berisi judul kolom"),
         (b"", "Berkas kosong"),
         (b"PK\x03\x04 not a workbook", "Berkas XLSX tidak terbaca"),
+        (_zip_without_a_workbook(), "Berkas XLSX tidak terbaca"),
     ],
 )
 def test_an_unreadable_file_gets_a_clear_message_and_stores_nothing(
