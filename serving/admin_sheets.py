@@ -24,7 +24,6 @@ from serving.auth import SESSION_COOKIE, session_id_of
 from serving.csrf import check_csrf, csrf_token
 from serving.deps import HolderDep, SettingsDep, StoreDep
 from serving.errors import ForbiddenError
-from serving.feedback import FeedbackStore
 from serving.inbox import keep_complaints
 from serving.settings import Settings
 from serving.sheet_charts import bar_chart, daily, opd_chart
@@ -68,11 +67,10 @@ def lembar(complaint_id: str, request: Request, settings: SettingsDep, store: St
         return _page(request, "sheet_missing.html", {"complaint_id": complaint_id, "waiting": False}, 404)
     if row.status == "baru":
         return _page(request, "sheet_missing.html", {"complaint_id": complaint_id, "waiting": True}, 409)
-    return _page(request, "sheet_lembar.html", {"sheet": _sheet(row, store)})
+    return _page(request, "sheet_lembar.html", {"sheet": _sheet(row)})
 
 
-def _sheet(row: ComplaintRow, store: FeedbackStore) -> dict[str, Any]:
-    trail = store.complaints.trail(row.id)
+def _sheet(row: ComplaintRow) -> dict[str, Any]:
     sender = ", ".join(v for v in (row.kanal, row.kelurahan, row.kecamatan) if v) or "-"
     if row.status == "di_luar_kewenangan":
         to = f"Di luar kewenangan Pemda: {row.outside_authority}"
@@ -81,7 +79,6 @@ def _sheet(row: ComplaintRow, store: FeedbackStore) -> dict[str, Any]:
     urgency = row.decided_urgency or row.urgency
     return {
         "nomor": row.id,
-        "agenda": len(trail) or None,
         "diterima": tanggal_id(row.tanggal or row.received_at),
         "dari": sender,
         "perihal": row.text,
