@@ -23,8 +23,9 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
 from models.logs import configure_logging
-from serving import admin, inbox, routes
+from serving import admin, admin_sheets, inbox, routes
 from serving.auth import FailureThrottle
+from serving.docs import install_docs
 from serving.errors import FeedbackUnavailableError, ModelLoadError, install_error_handlers
 from serving.feedback import FeedbackStore
 from serving.follow import AliasFollower
@@ -74,6 +75,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Suggests which OPD must handle a citizen's complaint, how urgent it is, and how sure it is.",
         version=metadata.version("disposisi"),
         lifespan=_lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.models = ModelHolder()
@@ -84,6 +87,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(routes.router)
     app.include_router(inbox.router)
     app.include_router(admin.router)
+    app.include_router(admin_sheets.router)
+    install_docs(app)
     app.mount("/admin/static", StaticFiles(directory=STATIC_DIR), name="admin-static")
     if settings.cors_origins:
         app.add_middleware(

@@ -33,15 +33,17 @@ from serving.inbox_schemas import (
     DecisionOut,
     DeskComplaint,
     DeskPage,
+    NewComplaintIn,
     StoredResult,
 )
+from serving.model_state import LoadedModel
 from serving.openapi import error_responses
 from serving.schemas import RouteOut, check_limits
 from serving.settings import Settings
 from store.complaints import ComplaintStore, Decision, NewComplaint, UnknownComplaintError, suggestion_of
 from store.schema import ComplaintRow
 
-__all__ = ["router"]
+__all__ = ["keep_complaints", "router"]
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +68,14 @@ def receive(
     body: ComplaintsIn, request: Request, loaded: ModelDep, settings: SettingsDep, complaints: ComplaintsDep
 ) -> ComplaintsOut:
     """Keep complaints for the desk: each new id is routed once and stored; known ids are skipped."""
-    items = body.items
+    return keep_complaints(body.items, loaded, settings, complaints)
+
+
+def keep_complaints(
+    items: list[NewComplaintIn], loaded: LoadedModel, settings: Settings, complaints: ComplaintStore
+) -> ComplaintsOut:
+    """Route each complaint whose id is new and store it with its suggestion and due date (what
+    ``POST /v1/complaints`` and the /admin import both do); known ids are skipped before any routing."""
     check_limits(
         [item.text for item in items], max_text_chars=settings.max_text_chars, max_items=settings.max_batch_items
     )

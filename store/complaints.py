@@ -22,6 +22,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from store.schema import ComplaintRow, DecisionRow
+from store.stats import DeskStats, desk_stats
 
 __all__ = [
     "STATUSES",
@@ -142,13 +143,25 @@ class ComplaintStore:
         offset: int = 0,
     ) -> ComplaintPage:
         """One page of complaints in desk order, the number that match, and the count per status."""
-        query = _filtered(select(ComplaintRow), status, opd, urgency, needs_review, q)
+        query = _filtered(select(ComplaintRow.id), status, opd, urgency, needs_review, q)
         counted = _filtered(select(func.count()).select_from(ComplaintRow), status, opd, urgency, needs_review, q)
+        # With a filter on an unindexed column that may match few rows (needs_review, OPD), walking
+        # ix_complaints_order would look up every row of the table to find none; ``+ 0`` (same order) keeps the
+        # planner on a scan of the matching rows instead.
+        rank: Any = ComplaintRow.urgency_rank + 0 if (opd or needs_review is not None) else ComplaintRow.urgency_rank
         ordered = query.order_by(
-            ComplaintRow.urgency_rank, ComplaintRow.due_at.is_(None), ComplaintRow.due_at, ComplaintRow.received_at
+            rank,
+            ComplaintRow.due_at.is_(None),
+            ComplaintRow.due_at,
+            ComplaintRow.received_at,
+            ComplaintRow.id,
         )
         with self._sessions() as session:
-            items = list(session.scalars(ordered.limit(limit).offset(offset)))
+            # Two steps: the page's ids in desk order (from ix_complaints_order, without reading the rows' texts
+            # and suggestions), then those rows by primary key; sorting whole rows made a deep offset take seconds.
+            ids = list(session.scalars(ordered.limit(limit).offset(offset)))
+            found = {row.id: row for row in session.scalars(select(ComplaintRow).where(ComplaintRow.id.in_(ids)))}
+            items = [found[i] for i in ids if i in found]
             total = int(session.scalar(counted) or 0)
             counts = dict(
                 session.execute(select(ComplaintRow.status, func.count()).group_by(ComplaintRow.status)).all()
@@ -232,6 +245,11 @@ class ComplaintStore:
         with self._sessions() as session:
             yield from session.scalars(query.execution_options(yield_per=batch))
 
+    def stats(self, days: int = 30, *, now: datetime | None = None) -> DeskStats:
+        """Complaints per day, the share routed automatically and how often admins kept the top suggestion, overall
+        and per OPD, over the last ``days`` days (see :mod:`store.stats`)."""
+        return desk_stats(self.engine, days=days, now=now)
+
     def count(self) -> int:
         with self._sessions() as session:
             return int(session.scalar(select(func.count()).select_from(ComplaintRow)) or 0)
@@ -281,7 +299,9 @@ def _filtered(
         query = query.where(ComplaintRow.status == status)
     if opd:
         query = query.where(func.coalesce(ComplaintRow.decided_opd, ComplaintRow.top_opd) == opd)
-    if urgency:
+    if urgency in URGENCY_RANK:  # the rank stands for the level, and leads ix_complaints_queue after the status
+        query = query.where(ComplaintRow.urgency_rank == URGENCY_RANK[urgency])
+    elif urgency:
         query = query.where(ComplaintRow.urgency == urgency)
     if needs_review is not None:
         query = query.where(ComplaintRow.needs_review.is_(needs_review))

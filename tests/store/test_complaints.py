@@ -6,9 +6,16 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, inspect
 
-from store.complaints import ComplaintStore, Decision, NewComplaint, UnknownComplaintError, suggestion_of
+from store.complaints import (
+    URGENCY_RANK,
+    ComplaintStore,
+    Decision,
+    NewComplaint,
+    UnknownComplaintError,
+    suggestion_of,
+)
 
 T0 = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
 
@@ -139,3 +146,66 @@ def test_routed_lists_decided_complaints_in_decision_order(migrated: Engine) -> 
     store.decide("c001", Decision(decided_by="budi", outside_authority="Polri"), now=T0 + timedelta(hours=1))
     assert [row.id for row in store.routed()] == ["c003", "c001"]
     assert [row.id for row in store.routed(status="didisposisikan")] == ["c003"]
+
+
+def test_stats_count_per_day_the_automatic_share_and_accepted_top_suggestions(migrated: Engine) -> None:
+    store = ComplaintStore(migrated)
+    day1, day2 = T0, T0 + timedelta(days=1)
+    store.add(
+        [
+            _complaint(1, tanggal=day1),
+            _complaint(2, tanggal=day1),
+            _complaint(3, tanggal=day2, status="otomatis"),
+            _complaint(4, tanggal=day2, top_opd="Dinas Kesehatan"),
+            _complaint(5, tanggal=day2),
+            _complaint(6, tanggal=T0 - timedelta(days=40)),  # outside the window
+        ],
+        now=day2,
+    )
+    store.decide("c001", Decision(decided_by="budi", opd="Dinas PUPR"), now=day2)  # kept the top suggestion
+    store.decide("c002", Decision(decided_by="budi", opd="Dinas Perhubungan"), now=day2)  # corrected it
+    store.decide("c004", Decision(decided_by="budi", outside_authority="PLN"), now=day2)
+    stats = store.stats(days=30, now=day2 + timedelta(hours=2))
+    assert stats.per_day == [(day1.date(), 2), (day2.date(), 3)]
+    assert (stats.total, stats.automatic, stats.decided, stats.accepted) == (5, 1, 2, 1)
+    assert (stats.outside_authority, stats.waiting) == (1, 1)
+    assert stats.automatic_share == pytest.approx(1 / 5)
+    assert stats.accepted_share == pytest.approx(1 / 2)
+    by_opd = {row.opd: row for row in stats.per_opd}
+    assert (by_opd["Dinas PUPR"].total, by_opd["Dinas PUPR"].accepted, by_opd["Dinas PUPR"].automatic) == (3, 1, 1)
+    assert by_opd["Dinas Perhubungan"].decided == 1
+    assert by_opd["Dinas Perhubungan"].accepted_share == 0.0
+    assert by_opd["Dinas Kesehatan"].accepted_share is None
+
+
+def test_stats_of_an_empty_desk_have_no_shares(migrated: Engine) -> None:
+    stats = ComplaintStore(migrated).stats(days=7)
+    assert (stats.total, stats.per_day, stats.per_opd) == (0, [], [])
+    assert stats.automatic_share is None and stats.accepted_share is None
+    with pytest.raises(ValueError, match="days must be at least 1"):
+        ComplaintStore(migrated).stats(days=0)
+
+
+def test_pages_at_any_offset_join_into_the_desk_order_without_gaps_or_repeats(migrated: Engine) -> None:
+    store = ComplaintStore(migrated)
+    levels = ("tinggi", "sedang", "rendah", None)
+    store.add(
+        [
+            _complaint(n, urgency=levels[n % 4], due_at=None if n % 9 == 0 else T0 + timedelta(hours=n % 5))
+            for n in range(1, 41)
+        ]
+    )
+    whole = [row.id for row in store.page(limit=40).items]
+    paged = [row.id for offset in range(0, 40, 7) for row in store.page(limit=7, offset=offset).items]
+    assert paged == whole and len(set(whole)) == 40
+    ranks = [URGENCY_RANK.get(store.get(i).urgency or "", 3) for i in whole]
+    assert ranks == sorted(ranks)
+    assert [row.id for row in store.page(limit=5, offset=38).items] == whole[38:]
+    filtered = [row.id for row in store.page(urgency="tinggi", needs_review=False, limit=40).items]
+    assert filtered == [i for i in whole if store.get(i).urgency == "tinggi"]
+
+
+def test_the_desk_indexes_are_migrated(migrated: Engine) -> None:
+    indexes = {index["name"]: index["column_names"] for index in inspect(migrated).get_indexes("complaints")}
+    assert indexes["ix_complaints_order"] == ["urgency_rank", "due_at", "received_at", "id"]
+    assert indexes["ix_complaints_stats"] == ["tanggal", "received_at", "status", "top_opd", "decided_opd"]
