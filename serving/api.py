@@ -92,6 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(routes.router)
     app.include_router(inbox.router)
     app.include_router(admin.router)
+    app.include_router(admin.root)
     app.mount("/admin/static", StaticFiles(directory=STATIC_DIR), name="admin-static")
     if settings.cors_origins:
         app.add_middleware(
