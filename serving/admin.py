@@ -185,7 +185,6 @@ def detail(complaint_id: str, request: Request, settings: SettingsDep, holder: H
         prev_url=f"/admin/buka?{filters.query(pos=pos - 1)}" if pos > 0 else None,
         next_url=f"/admin/buka?{filters.query(pos=pos + 1)}",
         list_url=f"/admin?{filters.query()}",
-        hidden={**asdict(filters), "pos": pos},
     )
     return page(request, "aduan.html", context)
 
@@ -197,14 +196,17 @@ def _after_decision(complaint_id: str, filters: Filters, pos: int) -> Response:
     return RedirectResponse(f"/admin/buka?{query}", status_code=303)
 
 
-def _decide(request: Request, store: StoreDep, complaint_id: str, decision: Decision) -> Response:
-    form_filters, _ = Filters.of(request.query_params)
+def _decide(request: Request, store: StoreDep, complaint_id: str, decision: Decision | None, problem: str) -> Response:
+    """Record ``decision`` and open the next complaint; without one, back to the complaint saying ``problem``."""
+    filters, _ = Filters.of(request.query_params)
+    pos = bounded_int(request.query_params.get("pos"), 0, 0, 10_000_000)
+    if decision is None:
+        return RedirectResponse(_detail_url(complaint_id, filters, pos) + f"&salah={problem}", status_code=303)
     try:
         record_decision(store.complaints, store, complaint_id, decision)
     except UnknownComplaintError:
-        return RedirectResponse(f"/admin?{form_filters.query()}", status_code=303)
-    pos = bounded_int(request.query_params.get("pos"), 0, 0, 10_000_000)
-    return _after_decision(complaint_id, form_filters, pos)
+        return RedirectResponse(f"/admin?{filters.query()}", status_code=303)
+    return _after_decision(complaint_id, filters, pos)
 
 
 @router.post("/aduan/{complaint_id:path}/putuskan", response_model=None)
@@ -212,7 +214,6 @@ def decide(
     complaint_id: str,
     request: Request,
     settings: SettingsDep,
-    holder: HolderDep,
     store: StoreDep,
     csrf: Annotated[str, Form()] = "",
     pilihan: Annotated[str, Form(max_length=200)] = "",
@@ -225,17 +226,11 @@ def decide(
     if answer:
         return answer
     opd = (opd_lain if pilihan == _OTHER else pilihan).strip()
-    if not opd or (urgensi and urgensi not in URGENCY_LEVELS):
-        filters, _ = Filters.of(request.query_params)
-        pos = bounded_int(request.query_params.get("pos"), 0, 0, 10_000_000)
-        return RedirectResponse(_detail_url(complaint_id, filters, pos) + "&salah=1", status_code=303)
-    decision = Decision(
-        decided_by=admin_name(request, settings),
-        opd=masked_field(opd),
-        urgency=urgensi or None,
-        note=masked_field(catatan),
-    )
-    return _decide(request, store, complaint_id, decision)
+    decision = None
+    if opd and (not urgensi or urgensi in URGENCY_LEVELS):
+        who = admin_name(request, settings)
+        decision = Decision(decided_by=who, opd=masked_field(opd), urgency=urgensi or None, note=masked_field(catatan))
+    return _decide(request, store, complaint_id, decision, "opd")
 
 
 @router.post("/aduan/{complaint_id:path}/luar", response_model=None)
@@ -243,7 +238,6 @@ def outside(
     complaint_id: str,
     request: Request,
     settings: SettingsDep,
-    holder: HolderDep,
     store: StoreDep,
     csrf: Annotated[str, Form()] = "",
     lembaga: Annotated[str, Form(max_length=200)] = "",
@@ -253,16 +247,11 @@ def outside(
     answer, _ = refused(request, settings, store, csrf)
     if answer:
         return answer
-    if not lembaga.strip():
-        filters, _ = Filters.of(request.query_params)
-        pos = bounded_int(request.query_params.get("pos"), 0, 0, 10_000_000)
-        return RedirectResponse(_detail_url(complaint_id, filters, pos) + "&salah=2", status_code=303)
-    decision = Decision(
-        decided_by=admin_name(request, settings),
-        outside_authority=masked_field(lembaga),
-        note=masked_field(catatan),
-    )
-    return _decide(request, store, complaint_id, decision)
+    decision = None
+    if lembaga.strip():
+        who = admin_name(request, settings)
+        decision = Decision(decided_by=who, outside_authority=masked_field(lembaga), note=masked_field(catatan))
+    return _decide(request, store, complaint_id, decision, "lembaga")
 
 
 @router.post("/aduan/{complaint_id:path}/batal", response_model=None)
