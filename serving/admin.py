@@ -182,8 +182,8 @@ def detail(complaint_id: str, request: Request, settings: SettingsDep, holder: H
         trail=store.complaints.trail(row.id),
         pos=pos,
         last=last,
-        prev_url=f"/admin/buka?{filters.query(pos=pos - 1)}" if pos > 0 else None,
-        next_url=f"/admin/buka?{filters.query(pos=pos + 1)}",
+        prev_url=f"/admin/buka?{filters.query(pos=pos - 1, terakhir=last or None)}" if pos > 0 else None,
+        next_url=f"/admin/buka?{filters.query(pos=pos + 1, terakhir=last or None)}",
         list_url=f"/admin?{filters.query()}",
     )
     return page(request, "aduan.html", context)

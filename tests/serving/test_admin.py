@@ -325,3 +325,29 @@ def test_a_hostile_complaint_is_escaped_everywhere(admin: TestClient, attack: st
         assert "<i>PLN</i>" not in text
     assert "&lt;" in pages[1]
     assert "di luar kewenangan (&lt;i&gt;PLN&lt;/i&gt;)" in pages[1]
+
+
+def test_auto_routed_complaints_have_their_own_tab_and_an_admin_can_reverse_one(make_client: MakeClient) -> None:
+    with make_client(auto_route=True) as client:
+        client.post("/admin/login", data={"key": API_KEY}, headers=SAME_SITE)
+        answer = _store(client)
+        automatic = [r["id"] for r in answer["results"] if r["status"] == "otomatis"]
+        assert automatic, "the sample model routes some of these without review"
+        page = client.get("/admin?status=otomatis").text
+        assert re.search(rf'data-status="otomatis">Otomatis <span class="jumlah">{len(automatic)}</span>', page)
+        assert sorted(_listed_ids(page)) == sorted(automatic)
+        assert not set(automatic) & set(_listed_ids(client.get("/admin").text))  # not among the waiting
+        reversed_id = automatic[0]
+        form = {"csrf": _csrf(client), "pilihan": "__lain__", "opd_lain": "Satpol PP"}
+        client.post(f"/admin/aduan/{reversed_id}/putuskan?status=otomatis", data=form)
+        complaint = _api(client, reversed_id)
+    assert complaint["status"] == "didisposisikan"
+    assert complaint["decision"]["opd"] == "Satpol PP"
+
+
+def test_next_and_previous_keep_the_undo_of_the_last_decision(admin: TestClient) -> None:
+    _store(admin)
+    page = admin.get("/admin/aduan/A-2?pos=1&terakhir=A-1").text
+    assert 'action="/admin/aduan/A-1/batal?status=baru"' in page
+    assert 'href="/admin/buka?status=baru&amp;pos=2&amp;terakhir=A-1" id="berikutnya"' in page
+    assert 'href="/admin/buka?status=baru&amp;pos=0&amp;terakhir=A-1" id="sebelumnya"' in page
