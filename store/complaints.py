@@ -4,8 +4,8 @@
 stored once: an id already stored is skipped, also when two workers receive it at the same moment (an
 ``INSERT ... ON CONFLICT DO NOTHING`` on SQLite and PostgreSQL), so re-sending a day's export never doubles it.
 A page lists them by urgency (tinggi, sedang, rendah, none), then the earliest due date, then arrival; its
-filters and paging run in SQL on the ``ix_complaints_queue`` index. Every decision is one transaction that
-updates the complaint and appends a :class:`~store.schema.DecisionRow`; :meth:`ComplaintStore.undo` restores
+filters and paging run in SQL, and a page of one status is read in order from the ``ix_complaints_desk_order``
+index. Every decision is one transaction that updates the complaint and appends a :class:`~store.schema.DecisionRow`; :meth:`ComplaintStore.undo` restores
 the state before the last decision, itself recorded in the trail.
 """
 
@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from store.schema import ComplaintRow, DecisionRow
 
 __all__ = [
+    "DESK_ORDER",
     "STATUSES",
     "URGENCY_RANK",
     "ComplaintPage",
@@ -36,6 +37,13 @@ __all__ = [
 STATUSES = ("baru", "didisposisikan", "otomatis", "di_luar_kewenangan")
 URGENCY_RANK = {"tinggi": 0, "sedang": 1, "rendah": 2}
 _NO_URGENCY_RANK = 3
+# Urgency, then the earliest due date (none last), then arrival: the ix_complaints_desk_order index, term by term.
+DESK_ORDER = (
+    ComplaintRow.urgency_rank,
+    ComplaintRow.due_at.is_(None),
+    ComplaintRow.due_at,
+    ComplaintRow.received_at,
+)
 
 
 class UnknownComplaintError(LookupError):
@@ -144,9 +152,7 @@ class ComplaintStore:
         """One page of complaints in desk order, the number that match, and the count per status."""
         query = _filtered(select(ComplaintRow), status, opd, urgency, needs_review, q)
         counted = _filtered(select(func.count()).select_from(ComplaintRow), status, opd, urgency, needs_review, q)
-        ordered = query.order_by(
-            ComplaintRow.urgency_rank, ComplaintRow.due_at.is_(None), ComplaintRow.due_at, ComplaintRow.received_at
-        )
+        ordered = query.order_by(*DESK_ORDER)
         with self._sessions() as session:
             items = list(session.scalars(ordered.limit(limit).offset(offset)))
             total = int(session.scalar(counted) or 0)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
-from store.complaints import ComplaintStore, Decision, NewComplaint, UnknownComplaintError, suggestion_of
+from store.complaints import DESK_ORDER, ComplaintStore, Decision, NewComplaint, UnknownComplaintError, suggestion_of
+from store.schema import ComplaintRow
 
 T0 = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
 
@@ -139,3 +141,20 @@ def test_routed_lists_decided_complaints_in_decision_order(migrated: Engine) -> 
     store.decide("c001", Decision(decided_by="budi", outside_authority="Polri"), now=T0 + timedelta(hours=1))
     assert [row.id for row in store.routed()] == ["c003", "c001"]
     assert [row.id for row in store.routed(status="didisposisikan")] == ["c003"]
+
+
+def test_a_page_of_one_status_is_read_in_desk_order_from_the_index_without_a_sort(migrated: Engine) -> None:
+    if migrated.dialect.name != "sqlite":
+        pytest.skip("the query plan checked is SQLite's")
+    store = ComplaintStore(migrated)
+    store.add([_complaint(n, due_at=None if n == 3 else T0 + timedelta(days=n)) for n in range(1, 6)])
+    query = select(ComplaintRow.id).where(ComplaintRow.status == "baru").order_by(*DESK_ORDER).limit(50)
+    with migrated.connect() as connection:
+        plan = " ".join(str(row) for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {_sql(query)}"))
+    assert "ix_complaints_desk_order" in plan
+    assert "TEMP B-TREE" not in plan
+    assert [row.id for row in store.page(status="baru").items] == ["c001", "c002", "c004", "c005", "c003"]
+
+
+def _sql(query: Any) -> str:
+    return str(query.compile(compile_kwargs={"literal_binds": True}))
