@@ -5,8 +5,9 @@ stored once: an id already stored is skipped, also when two workers receive it a
 ``INSERT ... ON CONFLICT DO NOTHING`` on SQLite and PostgreSQL), so re-sending a day's export never doubles it.
 A page lists them by urgency (tinggi, sedang, rendah, none), then the earliest due date, then arrival; its
 filters and paging run in SQL, and a page of one status is read in order from the ``ix_complaints_desk_order``
-index. Every decision is one transaction that updates the complaint and appends a :class:`~store.schema.DecisionRow`; :meth:`ComplaintStore.undo` restores
-the state before the last decision, itself recorded in the trail.
+index. Every decision is one transaction that updates the complaint and appends a
+:class:`~store.schema.DecisionRow`; :meth:`ComplaintStore.undo` restores the state before the last decision,
+itself recorded in the trail.
 """
 
 from __future__ import annotations
