@@ -19,11 +19,13 @@ from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from serving.admin import _page, _refused
+from serving.admin_web import logged_in_session, login_page, same_origin
+from serving.admin_web import page as _page
 from serving.auth import SESSION_COOKIE, session_id_of
 from serving.csrf import check_csrf, csrf_token
 from serving.deps import HolderDep, SettingsDep, StoreDep
 from serving.errors import ForbiddenError
+from serving.feedback import FeedbackStore
 from serving.inbox import keep_complaints
 from serving.settings import Settings
 from serving.sheet_charts import bar_chart, daily, opd_chart
@@ -42,6 +44,14 @@ _MONTHS = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agus
 _MAX_PROBLEMS_SHOWN = 50
 _IMPORT = "impor"
 MAX_IMPORT_ROWS = 50_000  # a day's complaints many times over; the request body limit bounds the file too
+
+
+def _refused(request: Request, settings: Settings, store: FeedbackStore) -> Response | None:
+    """The login page (401) when the session is missing or over; None when the admin may go on."""
+    same_origin(request)
+    if logged_in_session(request, settings, store) is not None:
+        return None
+    return login_page(request, settings, "Sesi sudah berakhir; masukkan kunci API lagi.", status=401)
 
 
 def tanggal_id(value: datetime | date | None) -> str:

@@ -86,8 +86,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(routes.router)
     app.include_router(inbox.router)
+    app.include_router(admin_sheets.router)  # before admin's /aduan/{id:path}, which would take .../lembar
     app.include_router(admin.router)
-    app.include_router(admin_sheets.router)
+    app.include_router(admin.root)
     install_docs(app)
     app.mount("/admin/static", StaticFiles(directory=STATIC_DIR), name="admin-static")
     if settings.cors_origins:

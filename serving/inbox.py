@@ -25,7 +25,7 @@ from serving.budget import request_budget
 from serving.deps import ModelDep, SettingsDep, StoreDep, require_key
 from serving.due import DuePolicy, parse_working_days
 from serving.errors import NotFoundError
-from serving.feedback import mask_text, spreadsheet_safe
+from serving.feedback import FeedbackStore, mask_text, spreadsheet_safe
 from serving.inbox_schemas import (
     ComplaintsIn,
     ComplaintsOut,
@@ -102,9 +102,9 @@ def keep_complaints(
                 status="otomatis" if automatic else "baru",
                 due_at=policy.due_at(item.tanggal or now, suggestion.urgency),
                 tanggal=item.tanggal,
-                kecamatan=_masked(item.kecamatan),
-                kelurahan=_masked(item.kelurahan),
-                kanal=_masked(item.kanal),
+                kecamatan=masked_field(item.kecamatan),
+                kelurahan=masked_field(item.kelurahan),
+                kanal=masked_field(item.kanal),
             )
         )
     stored_flags = dict(zip([n.id for n in new], complaints.add(new, now=now), strict=True))
@@ -178,28 +178,17 @@ def decide(
 ) -> DeskComplaint:
     """Route the complaint to an OPD, or mark it outside the Pemda's authority; a second decision overwrites the
     first and both stay in the trail."""
-    who = key_owner(request, settings)
     decision = Decision(
-        decided_by=who,
-        opd=_masked(body.opd),
+        decided_by=key_owner(request, settings),
+        opd=masked_field(body.opd),
         urgency=body.urgency,
-        outside_authority=_masked(body.outside_authority),
-        note=_masked(body.note),
+        outside_authority=masked_field(body.outside_authority),
+        note=masked_field(body.note),
     )
     try:
-        row = complaints.decide(complaint_id, decision)
+        row = record_decision(complaints, store, complaint_id, decision)
     except UnknownComplaintError as exc:
         raise NotFoundError(str(exc)) from exc
-    if decision.opd:
-        suggestion = suggestion_of(row)
-        store.add(
-            text=row.text,
-            opd=decision.opd,
-            complaint_id=row.id,
-            urgency=row.decided_urgency,
-            suggested_opd=row.top_opd,
-            model_version=row.model_version or suggestion.get("model_version"),
-        )
     return desk_view(row, due_policy(settings))
 
 
@@ -211,6 +200,25 @@ def undo(complaint_id: str, request: Request, settings: SettingsDep, complaints:
     except UnknownComplaintError as exc:
         raise NotFoundError(str(exc)) from exc
     return desk_view(row, due_policy(settings))
+
+
+def record_decision(
+    complaints: ComplaintStore, store: FeedbackStore, complaint_id: str, decision: Decision
+) -> ComplaintRow:
+    """Record ``decision`` on the complaint (trail kept) and, when it routes to an OPD, store it as a feedback row
+    in the training format; the API and the /admin page both decide through here."""
+    row = complaints.decide(complaint_id, decision)
+    if decision.opd:
+        suggestion = suggestion_of(row)
+        store.add(
+            text=row.text,
+            opd=decision.opd,
+            complaint_id=row.id,
+            urgency=row.decided_urgency,
+            suggested_opd=row.top_opd,
+            model_version=row.model_version or suggestion.get("model_version"),
+        )
+    return row
 
 
 def desk_view(row: ComplaintRow, policy: DuePolicy) -> DeskComplaint:
@@ -251,7 +259,7 @@ def _get(complaints: ComplaintStore, complaint_id: str) -> ComplaintRow:
         raise NotFoundError(str(exc)) from exc
 
 
-def _masked(value: str | None) -> str | None:
+def masked_field(value: str | None) -> str | None:
     return mask_personal_data(value.strip()) if value and value.strip() else None
 
 

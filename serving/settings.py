@@ -84,6 +84,13 @@ class Settings(BaseSettings):
         default="tinggi:1,sedang:3,rendah:5,lain:5",
         description="Working days to route a complaint, per urgency (lain: no urgency).",
     )
+    opd_catalogue: Path | None = Field(
+        default=None,
+        description=(
+            "CSV (columns nama, menangani) describing what each OPD handles, shown on /admin; "
+            "default: the package's data/samples/opd_catalogue.csv."
+        ),
+    )
     holidays: CommaList = Field(default_factory=list, description="Dates (YYYY-MM-DD) that are not working days.")
     cors_origins: CommaList = Field(default_factory=list, description="Origins allowed by CORS; empty turns CORS off.")
     admin_session_hours: float = Field(default=12.0, gt=0, description="How long an /admin login lasts.")

@@ -4,9 +4,10 @@
 stored once: an id already stored is skipped, also when two workers receive it at the same moment (an
 ``INSERT ... ON CONFLICT DO NOTHING`` on SQLite and PostgreSQL), so re-sending a day's export never doubles it.
 A page lists them by urgency (tinggi, sedang, rendah, none), then the earliest due date, then arrival; its
-filters and paging run in SQL on the ``ix_complaints_queue`` index. Every decision is one transaction that
-updates the complaint and appends a :class:`~store.schema.DecisionRow`; :meth:`ComplaintStore.undo` restores
-the state before the last decision, itself recorded in the trail.
+filters and paging run in SQL, and a page of one status is read in order from the ``ix_complaints_desk_order``
+index. Every decision is one transaction that updates the complaint and appends a
+:class:`~store.schema.DecisionRow`; :meth:`ComplaintStore.undo` restores the state before the last decision,
+itself recorded in the trail.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from store.schema import ComplaintRow, DecisionRow
 from store.stats import DeskStats, desk_stats
 
 __all__ = [
+    "DESK_ORDER",
     "STATUSES",
     "URGENCY_RANK",
     "ComplaintPage",
@@ -37,6 +39,14 @@ __all__ = [
 STATUSES = ("baru", "didisposisikan", "otomatis", "di_luar_kewenangan")
 URGENCY_RANK = {"tinggi": 0, "sedang": 1, "rendah": 2}
 _NO_URGENCY_RANK = 3
+# Urgency, then the earliest due date (none last), then arrival: the ix_complaints_desk_order index, term by term.
+DESK_ORDER = (
+    ComplaintRow.urgency_rank,
+    ComplaintRow.due_at.is_(None),
+    ComplaintRow.due_at,
+    ComplaintRow.received_at,
+    ComplaintRow.id,
+)
 
 
 class UnknownComplaintError(LookupError):
@@ -149,13 +159,7 @@ class ComplaintStore:
         # ix_complaints_order would look up every row of the table to find none; ``+ 0`` (same order) keeps the
         # planner on a scan of the matching rows instead.
         rank: Any = ComplaintRow.urgency_rank + 0 if (opd or needs_review is not None) else ComplaintRow.urgency_rank
-        ordered = query.order_by(
-            rank,
-            ComplaintRow.due_at.is_(None),
-            ComplaintRow.due_at,
-            ComplaintRow.received_at,
-            ComplaintRow.id,
-        )
+        ordered = query.order_by(rank, *DESK_ORDER[1:])
         with self._sessions() as session:
             # Two steps: the page's ids in desk order (from ix_complaints_order, without reading the rows' texts
             # and suggestions), then those rows by primary key; sorting whole rows made a deep offset take seconds.

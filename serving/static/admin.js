@@ -1,63 +1,132 @@
-// The admin page's queue: complaints imported from a CSV wait in sessionStorage; "Pengaduan berikutnya"
-// puts the next one in the form and asks for a suggestion. Text is only ever set as a value, never as HTML.
+// Keyboard shortcuts of the /admin inbox. Every action is also a plain link or form (with its CSRF token), so
+// this script only presses them: it never builds a request of its own nor writes text as HTML.
 (function () {
   "use strict";
-  var STORAGE = "disposisi-antrean";
 
-  function load() {
-    try {
-      var queue = JSON.parse(window.sessionStorage.getItem(STORAGE) || "[]");
-      return Array.isArray(queue) ? queue : [];
-    } catch (err) {
-      return [];
+  function typing(target) {
+    var tag = target && target.tagName;
+    return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || (target && target.isContentEditable);
+  }
+
+  function follow(id) {
+    var link = document.getElementById(id);
+    if (link) {
+      window.location.assign(link.href);
     }
   }
 
-  function save(queue) {
-    window.sessionStorage.setItem(STORAGE, JSON.stringify(queue));
+  function submit(id) {
+    var form = document.getElementById(id);
+    if (form) {
+      form.requestSubmit();
+    }
   }
 
-  var imported = document.getElementById("antrean-data");
-  if (imported) {
-    save(JSON.parse(imported.textContent));
+  // --- the list: j/k move the selection, Enter opens, / searches ---
+  var rows = Array.prototype.slice.call(document.querySelectorAll("#daftar .baris"));
+  var selected = rows.length ? 0 : -1;
+
+  function select(index) {
+    if (!rows.length) {
+      return;
+    }
+    selected = Math.max(0, Math.min(rows.length - 1, index));
+    rows.forEach(function (row, i) {
+      row.classList.toggle("pilih", i === selected);
+    });
+    rows[selected].scrollIntoView({ block: "nearest" });
   }
 
-  var box = document.getElementById("antrean");
-  var count = document.getElementById("antrean-jumlah");
-  var next = document.getElementById("antrean-berikutnya");
-  var clear = document.getElementById("antrean-hapus");
-  var form = document.getElementById("form-saran");
+  // --- one complaint ---
+  var decision = document.getElementById("form-keputusan");
+  var other = document.getElementById("opd-lain");
+  var otherChoice = document.getElementById("pilih-lain");
+  var urgency = document.getElementById("pilih-urgensi");
+  var outside = document.getElementById("lembaga");
 
-  function show() {
-    var queue = load();
-    box.hidden = queue.length === 0;
-    count.textContent = String(queue.length);
+  if (other && otherChoice) {
+    other.addEventListener("change", function () {
+      otherChoice.checked = true;
+    });
   }
 
-  if (box && form) {
-    show();
-    next.addEventListener("click", function () {
-      var queue = load();
-      var item = queue.shift();
-      save(queue);
-      if (!item) {
-        show();
+  function choose(number) {
+    var radio = decision && decision.querySelector('input[data-kunci="' + number + '"]');
+    if (radio) {
+      radio.checked = true;
+    }
+  }
+
+  function cycleUrgency() {
+    if (urgency) {
+      urgency.selectedIndex = (urgency.selectedIndex + 1) % urgency.options.length;
+    }
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (event.ctrlKey || event.metaKey || event.altKey) {
+      return;
+    }
+    var target = event.target;
+    if (typing(target)) {
+      // Enter in the "other OPD" or urgency select decides; Escape leaves a field for the shortcuts.
+      if (event.key === "Enter" && decision && target.tagName === "SELECT" && decision.contains(target)) {
+        event.preventDefault();
+        decision.requestSubmit();
+      } else if (event.key === "Escape") {
+        target.blur();
+      }
+      return;
+    }
+    var key = event.key;
+    if (decision) {
+      if (key === "1" || key === "2" || key === "3") {
+        choose(key);
+      } else if (key === "Enter" && !(target && (target.tagName === "A" || target.tagName === "BUTTON"))) {
+        decision.requestSubmit();
+      } else if (key === "o" && other) {
+        if (otherChoice) {
+          otherChoice.checked = true;
+        }
+        other.focus();
+      } else if (key === "l" && outside) {
+        outside.focus();
+      } else if (key === "u") {
+        cycleUrgency();
+      } else if (key === "j") {
+        follow("berikutnya");
+      } else if (key === "k") {
+        follow("sebelumnya");
+      } else if (key === "z") {
+        submit("form-batal");
+      } else {
         return;
       }
-      form.elements.namedItem("teks").value = String(item.teks || "");
-      form.elements.namedItem("id").value = String(item.id || "");
-      form.submit();
-    });
-    clear.addEventListener("click", function () {
-      save([]);
-      show();
-    });
-  }
+      event.preventDefault();
+      return;
+    }
+    if (rows.length || document.getElementById("daftar")) {
+      if (key === "z") {
+        submit("form-batal");
+      } else if (key === "j") {
+        select(selected + 1);
+      } else if (key === "k") {
+        select(selected - 1);
+      } else if (key === "Enter" && selected >= 0 && !(target && (target.tagName === "A" || target.tagName === "BUTTON"))) {
+        window.location.assign(rows[selected].querySelector("a").href);
+      } else if (key === "/") {
+        var search = document.getElementById("cari");
+        if (search) {
+          search.focus();
+        }
+      } else {
+        return;
+      }
+      event.preventDefault();
+    }
+  });
 
-  var other = document.getElementById("opd-lain");
-  if (other) {
-    other.addEventListener("change", function () {
-      document.getElementById("pilih-lain").checked = true;
-    });
+  if (rows.length) {
+    select(0);
   }
 })();

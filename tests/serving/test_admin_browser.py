@@ -1,4 +1,4 @@
-"""The admin page in a real headless Chromium (Debian's, driven by Playwright) against a real uvicorn.
+"""The admin inbox in a real headless Chromium (Debian's, driven by Playwright) against a real uvicorn.
 
 The server is ``uvicorn serving.api:app_from_env --factory`` on a free loopback port, configured only
 through DISPOSISI_* variables, as ``disposisi serve`` runs it.
@@ -6,6 +6,7 @@ through DISPOSISI_* variables, as ``disposisi serve`` runs it.
 
 from __future__ import annotations
 
+import csv
 import os
 import socket
 import subprocess
@@ -13,6 +14,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -30,7 +32,6 @@ LAUNCH_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-FLOOD = "Banjir masuk rumah setinggi pinggang di Kampung Fiktif, warga butuh perahu untuk mengungsi"
 
 
 def _chromium_or_skip() -> str:
@@ -67,7 +68,7 @@ def server(chromium: str, sample_model_dir: Path, feedback_url: str, tmp_path: P
         **os.environ,
         "DISPOSISI_MODEL_DIR": str(sample_model_dir),
         "DISPOSISI_FEEDBACK_URL": feedback_url,
-        "DISPOSISI_API_KEYS": API_KEY,
+        "DISPOSISI_API_KEYS": f"{ADMIN_NAME}:{API_KEY}",
         "DISPOSISI_REQUIRE_KEY_FOR_ROUTING": "false",
     }
     log = open(tmp_path / "uvicorn.log", "wb")  # noqa: SIM115 - closed after the process ends
@@ -105,6 +106,40 @@ def server(chromium: str, sample_model_dir: Path, feedback_url: str, tmp_path: P
         log.close()
 
 
+SAMPLES = Path(__file__).resolve().parents[2] / "data" / "samples" / "complaints.csv"
+ADMIN_NAME = "sari"
+
+
+def _store_samples(base: str, count: int = 200) -> list[str]:
+    """The first ``count`` team-written sample complaints, stored through POST /v1/complaints; their ids."""
+    with SAMPLES.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))[:count]
+    items = [{"id": row["id"], "text": row["teks"], "tanggal": "2026-11-30T08:00:00"} for row in rows]
+    response = httpx.post(f"{base}/v1/complaints", json={"items": items}, headers={"X-API-Key": API_KEY}, timeout=120)
+    assert response.status_code == 200, response.text
+    assert response.json()["stored"] == count
+    again = httpx.post(f"{base}/v1/complaints", json={"items": items[:20]}, headers={"X-API-Key": API_KEY}, timeout=60)
+    assert (again.json()["stored"], again.json()["skipped"]) == (0, 20)
+    return [row["id"] for row in rows]
+
+
+def _complaint(base: str, complaint_id: str) -> dict[str, Any]:
+    response = httpx.get(f"{base}/v1/complaints/{complaint_id}", headers={"X-API-Key": API_KEY}, timeout=10)
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+def _total(base: str, status: str) -> int:
+    query = {"status": status, "limit": 1}
+    response = httpx.get(f"{base}/v1/complaints", params=query, headers={"X-API-Key": API_KEY}, timeout=10)
+    return int(response.json()["total"])
+
+
+def _no_overflow(tab: Any) -> None:
+    width = tab.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert width[0] <= width[1], f"horizontal overflow: page {width[0]} px wide in a {width[1]} px window"
+
+
 @pytest.fixture
 def page(chromium: str, server: str) -> Iterator[object]:
     from playwright.sync_api import sync_playwright
@@ -112,74 +147,109 @@ def page(chromium: str, server: str) -> Iterator[object]:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, headless=True, args=LAUNCH_ARGS)
         try:
-            context = browser.new_context(base_url=server)
+            context = browser.new_context(base_url=server, viewport={"width": 1280, "height": 900})
             tab = context.new_page()
             tab.set_default_timeout(30_000)
             tab.goto("/admin")
             tab.fill("#kunci", API_KEY)
             tab.click("button[type=submit]")
-            tab.wait_for_selector("#form-saran")
+            tab.wait_for_selector("#daftar")
             yield tab
         finally:
             browser.close()
 
 
-def test_admin_submits_sees_suggestions_accepts_and_the_feedback_row_exists(page: object, feedback_url: str) -> None:
+def test_an_admins_day_with_the_keyboard(page: object, server: str, feedback_url: str, tmp_path: Path) -> None:
+    """200 stored complaints; 50 triaged with the keyboard alone (1/2/3, u, o, Enter), z undoes, l marks one
+    outside authority, bulk accept routes the confident rest; no horizontal overflow at 1280 and 390 px."""
     from playwright.sync_api import Page, expect
 
     assert isinstance(page, Page)
-    page.fill("#teks", FLOOD)
-    page.fill("#id-pengaduan", "BRW-1")
-    page.click("#tombol-sarankan")
+    _store_samples(server)
+    page.goto("/admin")
+    expect(page.locator('#tab-status a[data-status="baru"] .jumlah')).to_have_text("200")
+    _no_overflow(page)
+    page.screenshot(path=str(tmp_path / "inbox-1280.png"))
 
-    options = page.locator("#daftar-saran input[name=opd_choice]")
-    expect(options).to_have_count(4)
-    expect(page.locator("#teks-sorot mark.urgency")).to_contain_text("Banjir masuk rumah")
-    expect(page.locator("#urgensi")).to_have_text("tinggi")
-    top = page.locator("#daftar-saran .opd").first.inner_text()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")  # opens the first (selected) complaint
+    expected: dict[str, tuple[str, str | None]] = {}
+    labels = page.locator("#opd-lain option").all_inner_texts()
+    for n in range(50):
+        complaint_id = page.locator("#aduan").get_attribute("data-id")
+        assert complaint_id is not None
+        suggestion = _complaint(server, complaint_id)["suggestion"]
+        offered = [s["opd"] for s in suggestion["suggestions"]]
+        level = (suggestion["urgency"] or {}).get("level")
+        kind = n % 5
+        if kind == 1:
+            page.keyboard.press("2")
+            expected[complaint_id] = (offered[1], level)
+        elif kind == 2:
+            page.keyboard.press("u")  # the select's next option after the suggested level
+            options = ["", "tinggi", "sedang", "rendah"]
+            expected[complaint_id] = (offered[0], options[(options.index(level or "") + 1) % 4] or level)
+        elif kind == 3:
+            page.keyboard.press("o")
+            page.keyboard.press("End")  # the select is focused: the last label
+            expected[complaint_id] = (labels[-1], level)
+        elif kind == 4:
+            page.keyboard.press("3")
+            expected[complaint_id] = (offered[2], level)
+        else:
+            expected[complaint_id] = (offered[0], level)
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        expect(page.locator("#aduan")).not_to_have_attribute("data-id", complaint_id)
 
-    page.click("#tombol-terima")
-    expect(page.locator("#pemberitahuan")).to_have_text("Keputusan #1 tersimpan.")
+    assert _total(server, "didisposisikan") == 50
+    for complaint_id, (opd, level) in expected.items():
+        decision = _complaint(server, complaint_id)["decision"]
+        assert (decision["opd"], decision["urgency"], decision["decided_by"]) == (opd, level, ADMIN_NAME)
+
+    with page.expect_navigation():
+        page.keyboard.press("z")  # the last decision is undone and that complaint opens again
+    undone = page.locator("#aduan").get_attribute("data-id")
+    assert undone == list(expected)[-1]
+    assert _complaint(server, undone)["status"] == "baru"
+    assert _total(server, "didisposisikan") == 49
+
+    page.keyboard.press("l")
+    page.keyboard.type("PLN")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert _complaint(server, undone)["decision"]["outside_authority"] == "PLN"
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    _no_overflow(page)
+    page.screenshot(path=str(tmp_path / "aduan-390.png"), full_page=True)
+    page.goto("/admin")
+    _no_overflow(page)
+    page.screenshot(path=str(tmp_path / "inbox-390.png"), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    waiting = _total(server, "baru")
+    confident = int(
+        httpx.get(
+            f"{server}/v1/complaints",
+            params={"status": "baru", "needs_review": "false", "limit": 1},
+            headers={"X-API-Key": API_KEY},
+            timeout=10,
+        ).json()["total"]
+    )
+    page.click("#terima-massal")
+    expect(page.locator("#jumlah-massal strong")).to_have_text(str(confident))
+    page.click("#tombol-massal")
+    expect(page.locator("#pemberitahuan")).to_have_text(f"{confident} pengaduan diterima sesuai saran.")
+    assert _total(server, "baru") == waiting - confident
+    assert _total(server, "didisposisikan") == 49 + confident
+    assert _total(server, "di_luar_kewenangan") == 1
 
     store = FeedbackStore(feedback_url)
     try:
         rows = store.rows()
     finally:
         store.close()
-    assert [(r.complaint_id, r.text, r.opd, r.suggested_opd, r.accepted, r.urgency) for r in rows] == [
-        ("BRW-1", FLOOD, top, top, True, "tinggi")
-    ]
-
-
-def test_admin_works_through_an_imported_queue_and_corrects_the_opd(
-    page: object, feedback_url: str, tmp_path: Path
-) -> None:
-    from playwright.sync_api import Page, expect
-
-    assert isinstance(page, Page)
-    queue = tmp_path / "antrean.csv"
-    queue.write_text(
-        "id,teks\nQ1,Sampah menumpuk di TPS dekat sekolah telp 081234567890\nQ2,Lampu lalu lintas mati\n",
-        encoding="utf-8",
-    )
-    page.set_input_files("#berkas", str(queue))
-    page.click(".impor button[type=submit]")
-    expect(page.locator("#antrean-jumlah")).to_have_text("2")
-
-    page.click("#antrean-berikutnya")
-    expect(page.locator("#teks-sorot")).to_contain_text("Sampah menumpuk di TPS dekat sekolah telp [TELEPON]")
-    expect(page.locator("#antrean-jumlah")).to_have_text("1")
-    page.select_option("#opd-lain", "Satpol PP")
-    expect(page.locator("#pilih-lain")).to_be_checked()
-    page.select_option("select[name=urgency]", "rendah")
-    page.click("#tombol-simpan")
-    expect(page.locator("#pemberitahuan")).to_have_text("Keputusan #1 tersimpan.")
-    expect(page.locator("#antrean-jumlah")).to_have_text("1")
-
-    store = FeedbackStore(feedback_url)
-    try:
-        [row] = store.rows()
-    finally:
-        store.close()
-    assert (row.complaint_id, row.opd, row.urgency, row.accepted) == ("Q1", "Satpol PP", "rendah", False)
-    assert "081234567890" not in row.text
+    assert len(rows) == 49 + confident + 1  # every OPD decision, including the one later undone
+    export = httpx.get(f"{server}/v1/complaints/export", headers={"X-API-Key": API_KEY}, timeout=30)
+    assert export.text.count("\n") == 1 + 49 + confident + 1

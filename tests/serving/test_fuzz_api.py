@@ -10,8 +10,10 @@ forms, which are not in the schema, get arbitrary form fields and files from hyp
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 import schemathesis
@@ -143,47 +145,39 @@ def admin(sample_model_dir: Path, tmp_path: Path) -> Iterator[TestClient]:
 
 
 def test_admin_forms_make_no_server_error(admin: TestClient) -> None:
+    stored = admin.post("/v1/complaints", json={"items": [{"id": "F-1", "text": "Jalan rusak parah"}]}, headers=AUTH)
+    assert stored.status_code == 200
+    token = re.search(r'name="csrf" value="([0-9a-f]{64})"', admin.get("/admin").text)
+    assert token
+
     @ADMIN_FORMS
-    @given(
-        teks=form_text,
-        id_=form_text,
-        opd=form_text,
-        urgency=form_text,
-        action=st.sampled_from(["terima", "koreksi", ""]),
-    )
-    def fuzz(teks: str, id_: str, opd: str, urgency: str, action: str) -> None:
-        suggest = admin.post("/admin/suggest", data={"teks": teks, "id": id_}, headers=SAME_SITE)
-        decide = admin.post(
-            "/admin/feedback",
-            data={
-                "teks": teks,
-                "id": id_,
-                "suggested_opd": opd,
-                "suggested_urgency": urgency,
-                "action": action,
-                "opd_choice": "__lain__",
-                "opd_other": opd,
-                "urgency": urgency,
-            },
-            headers=SAME_SITE,
-            follow_redirects=False,
-        )
-        login = admin.post("/admin/login", data={"key": teks}, headers=SAME_SITE, follow_redirects=False)
-        assert suggest.status_code < 500, suggest.text
-        assert decide.status_code < 500, decide.text
-        assert login.status_code < 500, login.text
+    @given(id_=form_text, opd=form_text, urgency=form_text, note=form_text, choice=st.sampled_from(["__lain__", ""]))
+    def fuzz(id_: str, opd: str, urgency: str, note: str, choice: str) -> None:
+        form = {"csrf": token.group(1), "pilihan": choice or opd, "opd_lain": opd, "urgensi": urgency, "catatan": note}
+        path = f"/admin/aduan/{quote(id_ or 'F-1', safe='')}"
+        answers = [
+            admin.post(f"{path}/putuskan", data=form, headers=SAME_SITE, follow_redirects=False),
+            admin.post(f"{path}/luar", data={**form, "lembaga": opd}, headers=SAME_SITE, follow_redirects=False),
+            admin.post(f"{path}/batal", data=form, headers=SAME_SITE, follow_redirects=False),
+            admin.get(path),
+            admin.post("/admin/login", data={"key": note}, headers=SAME_SITE, follow_redirects=False),
+        ]
+        for answer in answers:
+            assert answer.status_code < 500, answer.text
 
     fuzz()
 
 
-def test_admin_queue_import_of_any_bytes_makes_no_server_error(admin: TestClient) -> None:
+def test_admin_inbox_queries_make_no_server_error(admin: TestClient) -> None:
     @ADMIN_FORMS
     @given(
-        raw=st.binary(max_size=500)
-        | st.text(max_size=300).map(lambda t: f"id,teks\n1,{t}\n".encode("utf-8", "surrogatepass"))
+        params=st.dictionaries(
+            st.sampled_from(["status", "opd", "urgensi", "tinjau", "q", "limit", "offset", "pos"]), form_text
+        )
     )
-    def fuzz(raw: bytes) -> None:
-        response = admin.post("/admin/queue", files={"berkas": ("antrean.csv", raw, "text/csv")}, headers=SAME_SITE)
-        assert response.status_code in (200, 422), response.text
+    def fuzz(params: dict[str, str]) -> None:
+        for path in ("/admin", "/admin/buka", "/admin/terima-massal"):
+            response = admin.get(path, params=params, follow_redirects=False)
+            assert response.status_code in (200, 303, 422), response.text
 
     fuzz()

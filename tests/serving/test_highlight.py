@@ -21,11 +21,16 @@ def test_segments_put_back_together_give_the_text() -> None:
     ("text", "terms", "cues", "expected"),
     [
         ("Jalan RUSAK parah", ["jalan", "rusak"], [], [("Jalan", "opd"), ("RUSAK", "opd")]),
-        ("jalanan rusak", ["jalan"], [], []),
+        ("jalanan rusak", ["jalan"], [], [("jalanan", "opd")]),  # same stem as the term
         ("banyak lubang, motor jatuh", [], ["lubang motor jatuh"], [("lubang, motor jatuh", "urgency")]),
         ("banjir masuk rumah", ["banjir"], ["banjir masuk rumah"], [("banjir masuk rumah", "urgency")]),
         ("air tidak mengalir", ["tidak"], [], [("tidak", "opd")]),
-        ("gak ada air", ["tidak"], [], []),
+        ("gak ada air", ["tidak"], [], [("gak", "opd")]),
+        ("Anak kesetrum di jl. Mawar.", ["setrum", "jalan"], [], [("kesetrum", "opd"), ("jl.", "opd")]),
+        ("Jalannya rusak.", ["rusak"], [], [("rusak", "opd")]),
+        ("naik angkot.", ["angkutan"], [], [("angkot", "opd")]),
+        ("kabel PLN putus, anak kesetrum!", [], ["tersetrum"], [("kesetrum", "urgency")]),
+        ("banyak lubang di jl. raya, motor jatuh", [], ["lubang di jalan raya"], [("lubang di jl. raya", "urgency")]),
         ("telp [TELEPON] segera", ["telepon"], [], [("TELEPON", "opd")]),
         ("a.b (c)", ["(c)", "..."], [], [("c", "opd")]),
     ],

@@ -2,7 +2,7 @@
 
 Team-written complaints full of fictional NIK/KK numbers (plain and grouped), phone numbers (08..., +62 ...)
 and e-mail addresses go through every endpoint: routing, batch routing, feedback (API and /admin form),
-export, stats, the /admin page and its CSV queue import, and error answers. Every response body and header,
+export, stats, the desk API and the /admin inbox, and error answers. Every response body and header,
 every log record at DEBUG (caplog), everything written to stdout/stderr (capfd), the bytes of the SQLite
 files (database, WAL) and the exported CSV are scanned for the raw values. A real ``disposisi serve`` is
 then run to check uvicorn's own access and error logs, which do not pass through the root logger.
@@ -15,6 +15,7 @@ import csv
 import io
 import logging
 import os
+import re
 import subprocess
 import sys
 import time
@@ -84,16 +85,20 @@ def test_serving_path_never_shows_stores_or_logs_personal_data(
         answers.append(client.get(f"/tidak-ada/{SECRETS['nik']}"))
         answers.append(client.get("/v1/stats", headers=AUTH))
         answers.append(client.get("/v1/model"))
-        # The /admin page: login, a suggestion, a decision, a CSV queue.
+        # The desk and the /admin inbox: complaints kept, listed, opened, decided.
+        desk = {"items": [{"id": f"d{n}", "text": t} for n, t in enumerate(COMPLAINTS)]}
+        answers.append(client.post("/v1/complaints", json=desk, headers=AUTH))
+        answers.append(client.get("/v1/complaints", headers=AUTH))
         answers.append(client.post("/admin/login", data={"key": API_KEY}, headers=SAME_SITE, follow_redirects=False))
-        answers.append(client.post("/admin/suggest", data={"teks": COMPLAINTS[3], "id": "a1"}, headers=SAME_SITE))
-        decision = {"teks": COMPLAINTS[3], "id": "a1", "suggested_opd": "BPBD", "suggested_urgency": "tinggi"}
-        answers.append(client.post("/admin/feedback", data=decision, headers=SAME_SITE))
-        answers.append(client.post("/admin/suggest", data={"teks": COMPLAINTS[0] * 20}, headers=SAME_SITE))
-        queue = io.StringIO()
-        csv.writer(queue).writerows([["id", "teks"], *[[f"q{n}", t] for n, t in enumerate(COMPLAINTS)]])
-        files = {"berkas": ("antrean.csv", queue.getvalue().encode(), "text/csv")}
-        answers.append(client.post("/admin/queue", files=files, headers=SAME_SITE))
+        inbox = client.get("/admin?status=semua")
+        answers.append(inbox)
+        answers.extend(client.get(f"/admin/aduan/d{n}") for n in range(len(COMPLAINTS)))
+        token = re.search(r'name="csrf" value="([0-9a-f]{64})"', inbox.text)
+        assert token, "the inbox carries no CSRF token"
+        decision = {"csrf": token.group(1), "pilihan": "BPBD", "catatan": COMPLAINTS[3]}
+        answers.append(client.post("/admin/aduan/d3/putuskan", data=decision, headers=SAME_SITE))
+        answers.append(client.post("/admin/aduan/d2/luar", data={"csrf": token.group(1), "lembaga": "PLN"}))
+        answers.append(client.get("/admin?q=" + quote(SECRETS["nik"])))
         export = client.get("/v1/feedback/export", params={"latest_only": "false"}, headers=AUTH)
         answers.append(export)
 
@@ -105,7 +110,7 @@ def test_serving_path_never_shows_stores_or_logs_personal_data(
         assert_clean(answer.text, where)
         assert_clean(repr(dict(answer.headers)), f"headers of {where}")
     rows = list(csv.DictReader(io.StringIO(export.text)))
-    assert len(rows) == len(COMPLAINTS) + 1
+    assert len(rows) == len(COMPLAINTS) + 1  # the /v1/feedback rows and the inbox decision
     assert any("[NIK]" in row["teks"] and "[TELEPON]" in row["teks"] for row in rows)
     assert any("[EMAIL]" in row["teks"] for row in rows)
 

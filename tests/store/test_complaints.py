@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine, inspect, select
 
 from store.complaints import (
+    DESK_ORDER,
     URGENCY_RANK,
     ComplaintStore,
     Decision,
@@ -16,6 +18,7 @@ from store.complaints import (
     UnknownComplaintError,
     suggestion_of,
 )
+from store.schema import ComplaintRow
 
 T0 = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
 
@@ -205,7 +208,27 @@ def test_pages_at_any_offset_join_into_the_desk_order_without_gaps_or_repeats(mi
     assert filtered == [i for i in whole if store.get(i).urgency == "tinggi"]
 
 
+@pytest.mark.filterwarnings(
+    "ignore:Skipped unsupported reflection of expression-based index ix_complaints_desk_order"
+)
 def test_the_desk_indexes_are_migrated(migrated: Engine) -> None:
     indexes = {index["name"]: index["column_names"] for index in inspect(migrated).get_indexes("complaints")}
     assert indexes["ix_complaints_order"] == ["urgency_rank", "due_at", "received_at", "id"]
     assert indexes["ix_complaints_stats"] == ["tanggal", "received_at", "status", "top_opd", "decided_opd"]
+
+
+def test_a_page_of_one_status_is_read_in_desk_order_from_the_index_without_a_sort(migrated: Engine) -> None:
+    if migrated.dialect.name != "sqlite":
+        pytest.skip("the query plan checked is SQLite's")
+    store = ComplaintStore(migrated)
+    store.add([_complaint(n, due_at=None if n == 3 else T0 + timedelta(days=n)) for n in range(1, 6)])
+    query = select(ComplaintRow.id).where(ComplaintRow.status == "baru").order_by(*DESK_ORDER).limit(50)
+    with migrated.connect() as connection:
+        plan = " ".join(str(row) for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {_sql(query)}"))
+    assert "ix_complaints_desk_order" in plan
+    assert "TEMP B-TREE" not in plan
+    assert [row.id for row in store.page(status="baru").items] == ["c001", "c002", "c004", "c005", "c003"]
+
+
+def _sql(query: Any) -> str:
+    return str(query.compile(compile_kwargs={"literal_binds": True}))

@@ -4,13 +4,25 @@ migrations build exactly what ``store.schema`` describes (SQLite, and PostgreSQL
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, insert, inspect, select
 
 from store.migrate import current_revision, head_revision, upgrade
 from store.schema import AdminSessionRow, Base, FeedbackRow
+
+
+# SQLAlchemy cannot reflect an index on an expression (the desk order's ``due_at IS NULL``); it says so and skips it.
+def SKIPS_DESK_ORDER_INDEX(test: Any) -> Any:  # noqa: N802 - used as a mark
+    for message in (
+        "ignore:Skipped unsupported reflection of expression-based index ix_complaints_desk_order",
+        "ignore:autogenerate skipping metadata-specified expression-based index 'ix_complaints_desk_order'",
+    ):
+        test = pytest.mark.filterwarnings(message)(test)
+    return test
 
 
 def test_a_new_database_gets_every_table_at_the_newest_revision(engine: Engine) -> None:
@@ -20,6 +32,7 @@ def test_a_new_database_gets_every_table_at_the_newest_revision(engine: Engine) 
     assert upgrade(engine) == head_revision()  # a second run changes nothing
 
 
+@SKIPS_DESK_ORDER_INDEX
 def test_the_migrations_build_what_the_schema_describes(engine: Engine) -> None:
     upgrade(engine)
     with engine.connect() as connection:
@@ -27,6 +40,7 @@ def test_the_migrations_build_what_the_schema_describes(engine: Engine) -> None:
     assert differences == []
 
 
+@SKIPS_DESK_ORDER_INDEX
 def test_a_database_made_before_migrations_is_upgraded_in_place(engine: Engine) -> None:
     """disposisi 0.1 made the feedback table with create_all and no alembic_version: its rows survive."""
     Base.metadata.create_all(engine, tables=[FeedbackRow.__table__])
@@ -42,6 +56,7 @@ def test_a_database_made_before_migrations_is_upgraded_in_place(engine: Engine) 
     assert "admin_sessions" in inspect(engine).get_table_names()
 
 
+@SKIPS_DESK_ORDER_INDEX
 def test_a_database_with_both_old_tables_is_stamped_at_the_sessions_revision(engine: Engine) -> None:
     # feedback and admin_sessions, as create_all made them before migrations
     Base.metadata.create_all(engine, tables=[FeedbackRow.__table__, AdminSessionRow.__table__])
