@@ -208,9 +208,7 @@ def test_pages_at_any_offset_join_into_the_desk_order_without_gaps_or_repeats(mi
     assert filtered == [i for i in whole if store.get(i).urgency == "tinggi"]
 
 
-@pytest.mark.filterwarnings(
-    "ignore:Skipped unsupported reflection of expression-based index ix_complaints_desk_order"
-)
+@pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index ix_complaints_desk_order")
 def test_the_desk_indexes_are_migrated(migrated: Engine) -> None:
     indexes = {index["name"]: index["column_names"] for index in inspect(migrated).get_indexes("complaints")}
     assert indexes["ix_complaints_order"] == ["urgency_rank", "due_at", "received_at", "id"]
