@@ -64,9 +64,8 @@ SEARCH_NOTE = (
     "The text search counts its matches with `ILIKE '%q%'` over every stored text, which no B-tree index can "
     "serve, so it reads the whole table on each request; a full-text index (SQLite FTS5, PostgreSQL pg_trgm) "
     "is what would bring it under the target. The other kinds read their page's ids from `ix_complaints_order` "
-    "or `ix_complaints_queue` and the statistics from `ix_complaints_stats` (migration 0004). `/admin` was "
-    "measured on the branch before the rebuilt inbox list was merged; run the command again after the merge to "
-    "time the list page."
+    "or `ix_complaints_queue` and the statistics from `ix_complaints_stats` (migration 0004); the inbox page "
+    "reads its page in order from `ix_complaints_desk_order` (migration 0005)."
 )
 
 
