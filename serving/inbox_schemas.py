@@ -43,7 +43,6 @@ class StoredResult(BaseModel):
     id: str
     status: Status | Literal["sudah_ada"]
     stored: bool
-    duplicate_of: str | None = None
 
 
 class ComplaintsOut(BaseModel):
