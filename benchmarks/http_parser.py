@@ -1,6 +1,7 @@
-"""What the slow-client protection of ``disposisi serve`` costs: uvicorn's h11 parser with the receive
-deadline (:class:`serving.server_limits.DeadlineH11Protocol`, what ``disposisi serve`` runs) beside the
-httptools parser uvicorn picks by default (which has no header size limit and no receive deadline).
+"""What the slow-client protection of ``disposisi serve`` costs: uvicorn's httptools protocol with the
+receive deadline and header cap (:class:`serving.server_limits.DeadlineHttpToolsProtocol`, what
+``disposisi serve`` runs) beside plain httptools (uvicorn's default: no header cap, no deadline) and
+uvicorn's h11 parser with its header cap (no deadline).
 
 Not a test: run it by hand, ``python benchmarks/http_parser.py [--requests 400]``. For each parser it starts
 uvicorn in this process (a thread) on a free loopback port, with the demo model trained from data/samples,
@@ -66,7 +67,8 @@ def main() -> None:
         settings = Settings(model_dir=model_dir, feedback_url=f"sqlite:///{Path(tmp) / 'feedback.db'}")
         runs = {
             "httptools (uvicorn's default)": {"http": "httptools"},
-            "h11 + deadline (disposisi serve)": uvicorn_options(settings),
+            "h11 with its header cap": {"http": "h11", "h11_max_incomplete_event_size": settings.max_header_bytes},
+            "httptools + deadline + header cap (disposisi serve)": uvicorn_options(settings),
         }
         print("| parser | path | p50 ms | p90 ms | p99 ms |\n| --- | --- | --- | --- | --- |")
         for name, options in runs.items():

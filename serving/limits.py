@@ -2,9 +2,9 @@
 it (uvicorn's HTTP protocol, :mod:`serving.server_limits`).
 
 :class:`RequestLimits` refuses a request with more than ``max_headers`` header fields or more than
-``max_header_bytes`` of them (431: uvicorn's h11 refuses headers past that size only while they are still
-arriving, so a block that comes in one read can be larger), and a body
-whose ``Content-Length`` is over the limit before it is read; a body without one (chunked) is read up to
+``max_header_bytes`` of them (431: the server's protocol, :mod:`serving.server_limits`, refuses headers
+past that size only while they are still arriving, so a block that comes in one read can be larger), and a
+body whose ``Content-Length`` is over the limit before it is read; a body without one (chunked) is read up to
 the limit and refused as soon as it passes it. Either way the answer is 413 with a JSON message. Bodies
 within the limit are buffered (they are small by definition) and replayed to the app unchanged.
 """

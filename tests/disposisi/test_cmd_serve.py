@@ -48,7 +48,7 @@ def test_serve_trains_a_demo_model_first_on_a_fresh_machine(calls: dict[str, Any
     assert target == "serving.api:app_from_env"
     assert options["factory"] is True
     assert (options["host"], options["port"], options["workers"]) == ("127.0.0.1", 8123, 1)
-    assert options["http"] == "serving.server_limits:DeadlineH11Protocol"  # slow clients are closed
+    assert options["http"] == "serving.server_limits:DeadlineHttpToolsProtocol"  # slow clients are closed
     assert (options["h11_max_incomplete_event_size"], options["timeout_keep_alive"]) == (16_384, 5)
     assert calls["api_keys"] is None
     assert "warning: no DISPOSISI_API_KEYS set" in result.output

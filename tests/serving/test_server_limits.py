@@ -20,7 +20,7 @@ import uvicorn
 
 from benchmarks.load import free_port
 from serving.api import create_app
-from serving.server_limits import DeadlineH11Protocol, uvicorn_options
+from serving.server_limits import DeadlineHttpToolsProtocol, uvicorn_options
 from serving.settings import Settings, get_settings
 from tests.serving.conftest import make_settings
 
@@ -105,9 +105,9 @@ def _response(sock: socket.socket) -> bytes:
     return head + b"\r\n\r\n" + body
 
 
-def test_uvicorn_runs_the_h11_protocol_with_the_deadline_and_the_limits() -> None:
+def test_uvicorn_runs_the_httptools_protocol_with_the_deadline_and_the_limits() -> None:
     options = uvicorn_options(make_settings(max_header_bytes=8_192, keep_alive_seconds=7, max_connections=0))
-    assert uvicorn.importer.import_from_string(options["http"]) is DeadlineH11Protocol
+    assert uvicorn.importer.import_from_string(options["http"]) is DeadlineHttpToolsProtocol
     assert (options["h11_max_incomplete_event_size"], options["timeout_keep_alive"]) == (8_192, 7)
     assert options["limit_concurrency"] is None  # 0 means no limit
     assert uvicorn_options(make_settings())["limit_concurrency"] == 1_000
@@ -189,15 +189,15 @@ def test_a_32_mb_header_is_refused_without_being_read(serve: Serve) -> None:
 
 
 def test_headers_over_the_size_limit_are_refused_and_within_it_are_fine(serve: Serve) -> None:
-    """Sent in one write, a header block over the limit reaches the app (h11 limits only what it must buffer);
-    the app refuses it there. Arriving in parts, h11 refuses it itself once it has buffered more than the limit."""
+    """Sent in one write, a header block over the limit reaches the app (the protocol limits only what it must buffer);
+    the app refuses it there. Arriving in parts, the protocol refuses it once it has buffered more than the limit."""
     over = b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 5_000 + b"\r\n\r\n"
     with serve(max_header_bytes=4_096) as port:
         with _connect(port) as sock:
             sock.sendall(over)
             at_once = _response(sock)
         with _connect(port) as sock:
-            sock.sendall(over[:4_500])  # past the limit and not yet whole: h11 stops buffering
+            sock.sendall(over[:4_500])  # past the limit and not yet whole: the protocol stops buffering
             _, in_parts = _seconds_until_closed(sock)
         with _connect(port) as sock:
             sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 3_000 + b"\r\n\r\n")
@@ -215,3 +215,16 @@ def test_too_many_header_fields_are_a_431(serve: Serve) -> None:
         answer = _response(sock)
     assert answer.startswith(b"HTTP/1.1 431")
     assert b"more than 100 header fields" in answer
+
+
+def test_pipelined_requests_are_answered_and_not_cut_by_the_deadline(serve: Serve) -> None:
+    """Two requests in one write: the second has arrived whole while the first is answered (twice the
+    deadline), so no deadline may run for it; both are answered and the connection then gets a fresh one."""
+    with serve(_slow_app) as port, _connect(port) as sock:
+        sock.sendall(HEALTHZ + HEALTHZ)
+        first, second = _response(sock), _response(sock)
+        sock.sendall(HEALTHZ[:20])
+        seconds, _ = _seconds_until_closed(sock)
+    assert first.startswith(b"HTTP/1.1 200") and first.endswith(b"done")
+    assert second.startswith(b"HTTP/1.1 200") and second.endswith(b"done")
+    assert seconds <= 4 * DEADLINE
