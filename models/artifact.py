@@ -39,7 +39,7 @@ __all__ = [
 MODEL_FILE = "model.joblib"
 META_FILE = "model.json"
 # Bumped whenever a change to models/ makes older pickles unusable (attributes or inputs of the router).
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 # Libraries whose version must match between saving and loading (pickles are not portable across them).
 _PINNED = ("scikit-learn", "numpy", "scipy", "joblib")
 _RECORDED = (*_PINNED, "PySastrawi", "disposisi")

@@ -8,17 +8,14 @@ as features next to the words, and a prediction lists the cues that fired as the
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-import numpy as np
-import scipy.sparse as sp
-
 from models.caches import CACHE_SIZE
 
-__all__ = ["Cue", "candidate_cues", "cue_matrix", "cues_to_try", "find_cues", "load_cues"]
+__all__ = ["Cue", "candidate_cues", "cues_to_try", "find_cues", "load_cues"]
 
 _MAX_SNIPPET = 80
 
@@ -113,22 +110,6 @@ def find_cues(expanded: str) -> list[tuple[str, str]]:
         if phrase is not None:
             found.append((cues[index].name, phrase))
     return found
-
-
-def cue_matrix(expanded_texts: Iterable[str]) -> sp.csr_matrix:
-    """Binary (n_texts, n_cues) matrix of cue hits."""
-    cues = load_cues()
-    rows: list[int] = []
-    cols: list[int] = []
-    count = 0
-    for i, text in enumerate(expanded_texts):
-        count += 1
-        for j in cues_to_try(text):
-            if cues[j].search(text):
-                rows.append(i)
-                cols.append(j)
-    data = np.ones(len(rows), dtype=np.float64)
-    return sp.csr_matrix((data, (rows, cols)), shape=(count, len(cues)))
 
 
 def cue_names() -> Sequence[str]:

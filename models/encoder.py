@@ -1,40 +1,36 @@
-"""The router's features for a whole chunk of raw texts at once, worked out once per distinct token.
+"""The router's features, fitted and computed for a whole chunk of raw texts at once.
 
-:class:`ChunkEncoder` gives the same matrices as ``analyse`` -> the fitted word and char
-:class:`~models.features.TokenTfidf` -> :func:`models.cues.cue_matrix` (tests hold the two paths
-equal), but it spends its Python time per *distinct* token instead of per token of every text:
+:class:`ChunkEncoder` is the one implementation of the features: word TF-IDF of the stems (1-2 grams) and
+``char_wb`` TF-IDF of the surface tokens (stopwords removed), plus the binary danger-cue hits. ``fit``
+learns the vocabularies and idf weights from the training texts, ``encode`` gives the features of any
+texts, and both read texts through the same per-process :class:`~models.tokentable.TokenTable`, so the
+Python time goes per *distinct* token rather than per token of every text: char counts are ``T @ C``
+(text x form counts times form x n-gram counts), word bigrams are found with ``searchsorted`` over integer
+keys, and a cue's regex runs only on texts whose tokens can trigger it.
 
-- a per-process table maps each raw token once to its standard forms (slang expanded), and each
-  form once to: stopword or not, stem (from the stem table stored with the model, else Sastrawi),
-  its character n-gram counts (one row of a sparse matrix ``C``) and the danger cues it can trigger;
-- per text there is one pass of ``str.translate`` (:func:`models.text.token_runs`) and one dict lookup
-  per token; the rest is array
-  work over the chunk: the char counts are ``T @ C`` with ``T`` the text x form counts, word bigrams
-  are found with ``searchsorted`` over integer keys, cue candidates are OR-ed trigger bits, and a
-  cue's regex runs only on texts whose tokens can trigger it.
-
-The table is bounded (:data:`TABLE_LIMIT` raw tokens; it starts over when full) and never pickled.
+The weighting is scikit-learn's ``TfidfVectorizer`` with ``smooth_idf=True``, ``sublinear_tf=True`` and
+``norm="l2"``; the vocabulary is sorted as scikit-learn sorts it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from itertools import chain
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.sparsefuncs_fast import inplace_csr_row_normalize_l2
+from sklearn.utils.validation import check_is_fitted
 
 from models.caches import CACHE_SIZE
-from models.cues import candidate_cues, cues_to_try, load_cues
-from models.features import TokenTfidf, char_wb_ngrams
-from models.stem import stem_word
-from models.text import load_stopwords, token_runs, words_of_run
+from models.packing import pack_state, unpack_state
+from models.tokentable import ReadChunk, TokenTable, csr_rows
 
 __all__ = ["TABLE_LIMIT", "ChunkEncoder", "EncodedChunk"]
 
 TABLE_LIMIT = CACHE_SIZE
-_MAX_BIT_CUES = 64
 
 
 @dataclass(frozen=True)
@@ -56,320 +52,250 @@ class EncodedChunk:
 
     @property
     def features(self) -> sp.csr_matrix:
-        """Word and char blocks side by side, as the router's ``FeatureUnion`` returns them."""
+        """Word and char blocks side by side: what the heads read."""
         return sp.hstack([self.word, self.char], format="csr")
 
 
-class _Growing:
-    """An append-only NumPy array (amortised doubling), so a chunk's new entries cost O(new)."""
+@dataclass
+class _Fixed:
+    """What a fitted encoder builds once per process: its token table (rebuilt when full) and the
+    word n-gram lookups over the table's stem ids (every stem of a word n-gram has an id 0..K-1)."""
 
-    def __init__(self, dtype: type) -> None:
-        self._data: np.ndarray = np.zeros(1024, dtype=dtype)
-        self.size = 0
-
-    def extend(self, values: Sequence[int] | np.ndarray) -> None:
-        values = np.asarray(values, dtype=self._data.dtype)
-        end = self.size + len(values)
-        if end > len(self._data):
-            grown = np.zeros(max(end, 2 * len(self._data)), dtype=self._data.dtype)
-            grown[: self.size] = self._data[: self.size]
-            self._data = grown
-        self._data[self.size : end] = values
-        self.size = end
-
-    @property
-    def array(self) -> np.ndarray:
-        return self._data[: self.size]
+    table: TokenTable
+    unigram_of_stem: np.ndarray  # stem id -> word column, -1 if none; index K is "any other stem"
+    bigram_keys: np.ndarray  # sorted ``a * (K + 1) + b`` of the bigram columns
+    bigram_index: np.ndarray  # their columns
+    use_bigrams: bool
 
 
-class ChunkEncoder:
-    """Encode raw texts with a fitted word :class:`TokenTfidf` (over stems) and char one (over tokens).
+def _fit_block(
+    names: Sequence[str], counts: sp.csr_matrix, min_df: int
+) -> tuple[dict[str, int], np.ndarray, sp.csr_matrix]:
+    """The vocabulary of one block (the n-grams in ``min_df`` texts or more, sorted as scikit-learn sorts
+    them), its smooth idf, and ``counts`` (texts x ``names``) in the vocabulary's columns."""
+    counts.sum_duplicates()
+    frequency = np.bincount(counts.indices, minlength=len(names))
+    order = sorted(np.flatnonzero((frequency >= min_df) & (frequency > 0)).tolist(), key=names.__getitem__)
+    column = np.full(len(names), -1, dtype=np.int64)
+    column[order] = np.arange(len(order))
+    n_texts = counts.shape[0]
+    # smooth idf, as scikit-learn: as if one more text held every n-gram once
+    idf = np.log((1.0 + n_texts) / (1.0 + frequency[order].astype(np.float64))) + 1.0
+    return {names[i]: j for j, i in enumerate(order)}, idf, _to_columns(counts, column, len(order))
+
+
+def _to_columns(counts: sp.csr_matrix, column: np.ndarray, width: int) -> sp.csr_matrix:
+    """``counts`` (canonical CSR) with column ``c`` moved to ``column[c]``, the -1 ones dropped."""
+    target = column[counts.indices]
+    keep = target >= 0
+    rows = np.repeat(np.arange(counts.shape[0]), np.diff(counts.indptr))[keep]
+    moved = sp.csr_matrix((counts.data[keep], (rows, target[keep])), shape=(counts.shape[0], width))
+    moved.sort_indices()
+    return moved
+
+
+class ChunkEncoder(TransformerMixin, BaseEstimator):
+    """Word TF-IDF of stems, char_wb TF-IDF of tokens and cue hits of raw texts, a chunk at a time.
 
     Parameters
     ----------
-    word, char : TokenTfidf
-        The fitted transformers of the router's feature union.
-    stems : mapping of str to str
-        Token -> stem pairs known in advance (the router stores those of its training texts), so a
-        fresh process does not stem them again; other tokens go through :func:`models.stem.stem_word`.
+    word_ngram_range : tuple of int
+        Word n-grams of the stems; n <= 2.
+    char_ngram_range : tuple of int
+        Character n-grams within each surface token (padded with spaces, as ``char_wb``).
+    min_df : int
+        Keep n-grams found in at least this many training texts.
+    sublinear_tf : bool
+        Use ``1 + log(tf)`` instead of raw counts.
+    dtype : numpy dtype
+        Type of the feature matrices.
     table_limit : int
-        Raw tokens remembered before the table starts over.
+        Raw tokens the per-process table remembers before it starts over (:mod:`models.caches`).
     """
 
     def __init__(
         self,
-        word: TokenTfidf,
-        char: TokenTfidf,
-        stems: Mapping[str, str] | None = None,
         *,
+        word_ngram_range: tuple[int, int] = (1, 2),
+        char_ngram_range: tuple[int, int] = (2, 5),
+        min_df: int = 2,
+        sublinear_tf: bool = True,
+        dtype: Any = np.float32,
         table_limit: int = TABLE_LIMIT,
     ) -> None:
-        if word.analyzer != "word" or char.analyzer != "char_wb":
-            raise ValueError(f"need a word and a char_wb TokenTfidf, got {word.analyzer!r} and {char.analyzer!r}")
-        self.word = word
-        self.char = char
-        self.stems = stems or {}
+        self.word_ngram_range = word_ngram_range
+        self.char_ngram_range = char_ngram_range
+        self.min_df = min_df
+        self.sublinear_tf = sublinear_tf
+        self.dtype = dtype
         self.table_limit = table_limit
-        self._stopwords = load_stopwords()
-        self._cues = load_cues()
-        self._cue_bits = len(self._cues) <= _MAX_BIT_CUES
-        self._cues_of_mask: dict[int, list[int]] = {}
 
-        # Every stem that occurs in a word n-gram gets an id 0..K-1; any other stem is K.
-        low, high = word.ngram_range
-        stem_ids: dict[str, int] = {}
-        unigrams: list[tuple[int, int]] = []
-        bigrams: list[tuple[int, int, int]] = []
-        for gram, index in word.vocabulary_.items():
-            parts = [stem_ids.setdefault(part, len(stem_ids)) for part in gram.split(" ")]
-            if len(parts) == 1:
-                unigrams.append((parts[0], index))
-            else:
-                bigrams.append((parts[0], parts[1], index))
-        self._stem_ids = stem_ids
-        self._stem_of_id = list(stem_ids)  # ids were given in insertion order
-        self._unknown = len(stem_ids)
-        self._unigram_of_stem = np.full(self._unknown + 1, -1, dtype=np.int64)
-        if low == 1 and unigrams:
-            stems_, indices = zip(*unigrams, strict=True)
-            self._unigram_of_stem[list(stems_)] = indices
-        base = self._unknown + 1
-        keys = np.asarray([a * base + b for a, b, _ in bigrams], dtype=np.int64)
-        order = np.argsort(keys)
-        self._bigram_keys = keys[order]
-        self._bigram_index = np.asarray([i for _, _, i in bigrams], dtype=np.int64)[order]
-        self._use_bigrams = high >= 2 and len(bigrams) > 0
-        self._reset()
+    # -- fitting ---------------------------------------------------------------------------------
 
-    # -- the token table -------------------------------------------------------------------------
+    def _check_params(self) -> None:
+        for name, (low, high) in (
+            ("word_ngram_range", self.word_ngram_range),
+            ("char_ngram_range", self.char_ngram_range),
+        ):
+            if not 1 <= low <= high:
+                raise ValueError(f"{name} must be (low, high) with 1 <= low <= high, got {(low, high)}")
+        if self.word_ngram_range[1] > 2:
+            raise ValueError(f"word n-grams support n <= 2, got word_ngram_range={self.word_ngram_range}")
 
-    def _reset(self) -> None:
-        self._raw_id: dict[str, int] = {}
-        self._raw_first = _Growing(np.int64)  # where a raw token's forms start in _raw_forms
-        self._raw_count = _Growing(np.int64)  # how many forms it has (0 for numbers)
-        self._raw_forms = _Growing(np.int64)
-        self._form_id: dict[str, int] = {}
-        self._form_str: list[str] = []
-        self._form_stop = _Growing(np.bool_)
-        self._form_stem = _Growing(np.int64)
-        self._form_cues = _Growing(np.uint64)
-        self._char_indptr = _Growing(np.int64)
-        self._char_indptr.extend([0])
-        self._char_indices = _Growing(np.int32)
-        self._char_counts = _Growing(np.float64)
-        self._by_form: sp.csr_matrix | None = None  # the char counts above as a matrix, rebuilt when they grow
+    def fit(self, X: Iterable[str], y: Any = None) -> ChunkEncoder:
+        self.fit_encode(list(X))
+        return self
 
-    def _add_forms(self, forms: Sequence[str]) -> None:
-        vocabulary = self.char.vocabulary_
-        low, high = self.char.ngram_range
-        stops: list[bool] = []
-        stems: list[int] = []
-        cue_bits: list[int] = []
-        owners: list[int] = []  # position in ``forms`` of each char n-gram found in the vocabulary
-        columns: list[int] = []
-        # Nothing is stored until every form is worked out: stem_word can raise (a request's CPU budget,
-        # see models.stem), and a half-added table would misread every later chunk of this process.
-        for position, form in enumerate(forms):
-            stop = form in self._stopwords
-            stops.append(stop)
-            if stop:
-                stems.append(self._unknown)
-            else:
-                stem = self.stems.get(form) or stem_word(form)
-                stems.append(self._stem_ids.get(stem, self._unknown))
-                found = [vocabulary[g] for g in char_wb_ngrams(form, low, high) if g in vocabulary]
-                columns += found
-                owners += [position] * len(found)
-            bits = 0
-            if self._cue_bits:
-                for index in candidate_cues(form):
-                    bits |= 1 << index
-            cue_bits.append(bits)
-        # One sort for all new forms: (form, column) keys, counted, in column order within each form.
-        width = len(vocabulary)
-        pairs = np.asarray(owners, dtype=np.int64) * width + np.asarray(columns, dtype=np.int64)
-        keys, times = np.unique(pairs, return_counts=True)
-        per_form = np.bincount(keys // width, minlength=len(forms))
-        for form in forms:
-            self._form_id[form] = len(self._form_str)
-            self._form_str.append(form)
-        self._form_stop.extend(stops)
-        self._form_stem.extend(stems)
-        self._form_cues.extend(np.asarray(cue_bits, dtype=np.uint64))
-        self._char_indptr.extend(self._char_indptr.array[-1] + np.cumsum(per_form))
-        self._char_indices.extend(keys % width)
-        self._char_counts.extend(times)
+    def fit_encode(self, texts: Sequence[str]) -> EncodedChunk:
+        """Learn the vocabularies, idf weights and training stems from ``texts``; their features."""
+        self._check_params()
+        self.__dict__.pop("_fixed_state", None)
+        table = TokenTable({}, None, None, self.char_ngram_range)
+        read = table.read(texts)
+        word_names, word_counts = self._word_ngrams(table, read)
+        self.word_vocabulary_, self.word_idf_, word = _fit_block(word_names, word_counts, self.min_df)
+        char_names = list(table.char_vocabulary)
+        self.char_vocabulary_, self.char_idf_, char = _fit_block(char_names, table.char_counts(read), self.min_df)
+        for name, vocabulary in (("word", self.word_vocabulary_), ("char", self.char_vocabulary_)):
+            if not vocabulary:
+                raise ValueError(
+                    f"no {name} n-gram occurs in at least min_df={self.min_df} texts; lower min_df or add texts"
+                )
+        # The training words' stems travel with the model: a fresh process (an API worker, a batch
+        # job) then stems only words it has not seen, instead of paying Sastrawi for every word again.
+        self.stem_table_ = table.stem_table()
+        cues, _ = table.cue_hits(read, explain=False)
+        return EncodedChunk(
+            word=self._weigh(word, self.word_idf_),
+            char=self._weigh(char, self.char_idf_),
+            cues=cues,
+            has_tokens=read.kept_count > 0,
+        )
 
-    def _add_raw(self, tokens: Sequence[str]) -> None:
-        new_forms: dict[str, None] = {}  # insertion-ordered set
-        firsts: list[int] = []
-        sizes: list[int] = []
-        flat: list[str] = []
-        position = self._raw_forms.size
-        for token in tokens:
-            forms = words_of_run(token)
-            for form in forms:
-                if form not in self._form_id:
-                    new_forms[form] = None
-            firsts.append(position)
-            sizes.append(len(forms))
-            position += len(forms)
-            flat.extend(forms)
-        if new_forms:
-            self._add_forms(list(new_forms))
-        for token in tokens:  # known only once their forms are (see _add_forms)
-            self._raw_id[token] = len(self._raw_id)
-        self._raw_first.extend(firsts)
-        self._raw_count.extend(sizes)
-        self._raw_forms.extend([self._form_id[f] for f in flat])
+    def _word_ngrams(self, table: TokenTable, read: ReadChunk) -> tuple[list[str], sp.csr_matrix]:
+        """Names and (n_texts, n_names) counts of the word n-grams of a learning table's texts."""
+        low, high = self.word_ngram_range
+        stems = table.form_stem[read.kept]
+        n_stems = len(table.stem_of_id)
+        names = list(table.stem_of_id)
+        rows = [read.kept_text] if low == 1 else []
+        columns = [stems] if low == 1 else []
+        if high >= 2 and len(stems) > 1:
+            pair = read.kept_text[1:] == read.kept_text[:-1]
+            keys, which = np.unique(stems[:-1][pair] * n_stems + stems[1:][pair], return_inverse=True)
+            stem_of = table.stem_of_id
+            names += [
+                f"{stem_of[a]} {stem_of[b]}"
+                for a, b in zip((keys // n_stems).tolist(), (keys % n_stems).tolist(), strict=True)
+            ]
+            rows.append(read.kept_text[:-1][pair])
+            columns.append(n_stems + which.reshape(-1))
+        row = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+        column = np.concatenate(columns) if columns else np.zeros(0, dtype=np.int64)
+        counts = sp.csr_matrix((np.ones(len(row)), (row, column)), shape=(read.n, len(names)))
+        return names, counts
 
-    def _token_ids(self, tokens: list[str]) -> np.ndarray:
-        known = list(map(self._raw_id.get, tokens))
-        try:  # the common case once the table is warm: every token known, one C-level pass
-            return np.asarray(known, dtype=np.int64)
-        except TypeError:  # some None: new tokens
-            ids = np.asarray([-1 if i is None else i for i in known], dtype=np.int64)
-        missing = np.flatnonzero(ids < 0)
-        if missing.size:
-            self._add_raw(list(dict.fromkeys(tokens[i] for i in missing)))
-            ids[missing] = [self._raw_id[tokens[i]] for i in missing]
-        return ids
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        """Names of the feature columns: the word n-grams, then the character n-grams."""
+        check_is_fitted(self)
+        names = np.empty(len(self.word_vocabulary_) + len(self.char_vocabulary_), dtype=object)
+        for gram, index in self.word_vocabulary_.items():
+            names[index] = gram
+        for gram, index in self.char_vocabulary_.items():
+            names[len(self.word_vocabulary_) + index] = gram
+        return names
 
     # -- encoding --------------------------------------------------------------------------------
 
+    def _fixed(self) -> _Fixed:
+        """The per-process table and lookups of the fitted vocabularies, built on first use."""
+        fixed: _Fixed | None = self.__dict__.get("_fixed_state")
+        if fixed is None or len(fixed.table) > self.table_limit:
+            stem_ids: dict[str, int] = {}
+            unigrams: list[tuple[int, int]] = []
+            bigrams: list[tuple[int, int, int]] = []
+            for gram, index in self.word_vocabulary_.items():
+                parts = [stem_ids.setdefault(part, len(stem_ids)) for part in gram.split(" ")]
+                if len(parts) == 1:
+                    unigrams.append((parts[0], index))
+                else:
+                    bigrams.append((parts[0], parts[1], index))
+            unknown = len(stem_ids)
+            unigram_of_stem = np.full(unknown + 1, -1, dtype=np.int64)
+            if unigrams:
+                ids, indices = zip(*unigrams, strict=True)
+                unigram_of_stem[list(ids)] = indices
+            keys = np.asarray([a * (unknown + 1) + b for a, b, _ in bigrams], dtype=np.int64)
+            order = np.argsort(keys)
+            fixed = self.__dict__["_fixed_state"] = _Fixed(
+                table=TokenTable(self.stem_table_, stem_ids, self.char_vocabulary_, self.char_ngram_range),
+                unigram_of_stem=unigram_of_stem,
+                bigram_keys=keys[order],
+                bigram_index=np.asarray([i for _, _, i in bigrams], dtype=np.int64)[order],
+                use_bigrams=len(bigrams) > 0,
+            )
+        return fixed
+
     def encode(self, texts: Sequence[str], *, explain: bool = False) -> EncodedChunk:
         """Word and char TF-IDF, cue hits and ``has_tokens`` of ``texts``; with ``explain``, also the
-        surface words and cue phrases that a suggestion's explanation is made of."""
-        if len(self._raw_id) > self.table_limit:
-            self._reset()
-        n = len(texts)
-        if n == 0:
-            return EncodedChunk(
-                word=sp.csr_matrix((0, len(self.word.vocabulary_)), dtype=self.word.dtype),
-                char=sp.csr_matrix((0, len(self.char.vocabulary_)), dtype=self.char.dtype),
-                cues=sp.csr_matrix((0, len(self._cues))),
-                has_tokens=np.zeros(0, dtype=bool),
-            )
-        per_text = [token_runs(t) for t in texts]
-        tokens = list(chain.from_iterable(per_text))
-        ids = self._token_ids(tokens)
-        token_text = np.repeat(np.arange(n, dtype=np.int64), [len(t) for t in per_text])
+        surface words and cue phrases that a suggestion's explanation is made of.
 
-        # raw tokens -> their forms (numbers have none, some slang has several)
-        sizes = self._raw_count.array[ids]
-        starts = self._raw_first.array[ids]
-        total = int(sizes.sum())
-        offsets = np.repeat(starts - (np.cumsum(sizes) - sizes), sizes) + np.arange(total)
-        forms = self._raw_forms.array[offsets]
-        form_text = np.repeat(token_text, sizes)
-
-        kept = ~self._form_stop.array[forms]
-        kept_forms = forms[kept]
-        kept_text = form_text[kept]
-        kept_count = np.bincount(kept_text, minlength=n)
-        cues, phrases = self._cue_hits(n, forms, form_text, explain=explain)
+        Not safe to call from two threads at once (the token table grows); the router holds a lock."""
+        check_is_fitted(self)
+        fixed = self._fixed()
+        table = fixed.table
+        read = table.read(texts)
+        cues, phrases = table.cue_hits(read, explain=explain)
         return EncodedChunk(
-            word=self._word_tfidf(n, kept_forms, kept_text, kept_count),
-            char=self._char_tfidf(n, kept_forms, kept_count),
+            word=self._word_tfidf(fixed, read),
+            char=self._weigh(table.char_counts(read), self.char_idf_),
             cues=cues,
-            has_tokens=kept_count > 0,
-            surface=self._surface(kept_forms, kept_count) if explain else (),
+            has_tokens=read.kept_count > 0,
+            surface=table.surface(read) if explain else (),
             cue_phrases=phrases,
         )
 
-    def _surface(self, forms: np.ndarray, count: np.ndarray) -> tuple[dict[str, str], ...]:
-        """Per text, each vocabulary stem in it -> the first kept token with that stem."""
-        stems = self._form_stem.array[forms].tolist()
-        words = forms.tolist()
-        cut = np.concatenate([[0], np.cumsum(count)]).tolist()
-        stem_of, form_of, unknown = self._stem_of_id, self._form_str, self._unknown
-        surface = []
-        for i in range(len(count)):
-            first: dict[str, str] = {}
-            for stem, form in zip(stems[cut[i] : cut[i + 1]], words[cut[i] : cut[i + 1]], strict=True):
-                if stem != unknown:
-                    first.setdefault(stem_of[stem], form_of[form])
-            surface.append(first)
-        return tuple(surface)
+    def transform(self, X: Iterable[str]) -> sp.csr_matrix:
+        """The word and char TF-IDF features of raw texts, side by side."""
+        return self.encode(list(X)).features
 
-    def _char_tfidf(self, n: int, forms: np.ndarray, count: np.ndarray) -> sp.csr_matrix:
-        n_forms = len(self._form_str)
-        per_text = _csr_rows(np.ones(len(forms)), forms, count, n_forms)
-        by_form = self._by_form
-        if by_form is None or by_form.shape[0] != n_forms:  # the table grew since it was last built
-            by_form = self._by_form = sp.csr_matrix(
-                (self._char_counts.array, self._char_indices.array, self._char_indptr.array),
-                shape=(n_forms, len(self.char.vocabulary_)),
-            )
-        return self.char.weigh(per_text @ by_form)
-
-    def _word_tfidf(self, n: int, forms: np.ndarray, text: np.ndarray, count: np.ndarray) -> sp.csr_matrix:
-        stems = self._form_stem.array[forms]
-        unigram = self._unigram_of_stem[stems]
+    def _word_tfidf(self, fixed: _Fixed, read: ReadChunk) -> sp.csr_matrix:
+        stems = fixed.table.form_stem[read.kept]
+        text = read.kept_text
+        unknown = fixed.table.unknown
+        unigram = fixed.unigram_of_stem[stems]
         hit = unigram >= 0
         rows = [text[hit]]
         columns = [unigram[hit]]
-        if self._use_bigrams and len(stems) > 1:
-            pair = (text[1:] == text[:-1]) & (stems[:-1] < self._unknown) & (stems[1:] < self._unknown)
-            keys = stems[:-1][pair] * (self._unknown + 1) + stems[1:][pair]
-            where = np.minimum(np.searchsorted(self._bigram_keys, keys), len(self._bigram_keys) - 1)
-            found = self._bigram_keys[where] == keys
+        if fixed.use_bigrams and len(stems) > 1:
+            pair = (text[1:] == text[:-1]) & (stems[:-1] < unknown) & (stems[1:] < unknown)
+            keys = stems[:-1][pair] * (unknown + 1) + stems[1:][pair]
+            where = np.minimum(np.searchsorted(fixed.bigram_keys, keys), len(fixed.bigram_keys) - 1)
+            found = fixed.bigram_keys[where] == keys
             rows.append(text[:-1][pair][found])
-            columns.append(self._bigram_index[where[found]])
+            columns.append(fixed.bigram_index[where[found]])
         row = np.concatenate(rows)
-        order = np.argsort(row, kind="stable")  # rows in order; weigh sums repeated n-grams
+        order = np.argsort(row, kind="stable")  # rows in order; _weigh sums repeated n-grams
         column = np.concatenate(columns)[order]
-        counts = _csr_rows(np.ones(len(row)), column, np.bincount(row, minlength=n), len(self.word.vocabulary_))
-        return self.word.weigh(counts)
+        counts = csr_rows(np.ones(len(row)), column, np.bincount(row, minlength=read.n), len(self.word_vocabulary_))
+        return self._weigh(counts, self.word_idf_)
 
-    def _cue_hits(
-        self, n: int, forms: np.ndarray, text: np.ndarray, *, explain: bool
-    ) -> tuple[sp.csr_matrix, tuple[tuple[str, ...], ...]]:
-        """Binary (n_texts, n_cues) hits (with ``explain``, the phrases too); a cue's regex runs only
-        where a token can trigger it."""
-        bounds = np.searchsorted(text, np.arange(n + 1))
-        nonempty = np.flatnonzero(bounds[1:] > bounds[:-1])  # a text without words has no cue
-        if self._cue_bits:
-            bits = np.zeros(n, dtype=np.uint64)
-            if nonempty.size:
-                bits[nonempty] = np.bitwise_or.reduceat(self._form_cues.array[forms], bounds[nonempty])
-            candidates = np.flatnonzero(bits)
-        else:
-            candidates = nonempty
-        hits = np.zeros(n, dtype=np.int64)
-        columns: list[int] = []
-        phrases: list[tuple[str, ...]] = [()] * n if explain else []
-        if candidates.size:
-            # The expanded texts of the candidates, cut from one string of all forms of the chunk.
-            words = list(map(self._form_str.__getitem__, forms.tolist()))
-            chunk = " ".join(words)
-            starts = np.zeros(len(words) + 1, dtype=np.int64)
-            np.cumsum(np.fromiter(map(len, words), dtype=np.int64, count=len(words)) + 1, out=starts[1:])
-            cuts = starts[bounds].tolist()
-            which_of = self._cues_of_mask
-            masks = bits.tolist() if self._cue_bits else []
-            for i in candidates.tolist():
-                expanded = chunk[cuts[i] : cuts[i + 1] - 1]
-                if self._cue_bits:
-                    mask = masks[i]
-                    which = which_of.get(mask)
-                    if which is None:
-                        which = which_of[mask] = [j for j in range(len(self._cues)) if mask >> j & 1]
-                else:
-                    which = cues_to_try(expanded)
-                found = [(j, phrase) for j in which if (phrase := self._cues[j].find(expanded)) is not None]
-                hits[i] = len(found)
-                columns += [j for j, _ in found]
-                if explain:
-                    phrases[i] = tuple(phrase for _, phrase in found)
-        matrix = _csr_rows(np.ones(len(columns)), np.asarray(columns, dtype=np.int64), hits, len(self._cues))
-        return matrix, tuple(phrases)
+    def _weigh(self, counts: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
+        """TF-IDF rows from a CSR matrix of n-gram counts (changed in place)."""
+        counts.sum_duplicates()
+        if self.sublinear_tf:
+            np.log(counts.data, out=counts.data)
+            counts.data += 1.0
+        counts.data *= idf[counts.indices]
+        # What sklearn.preprocessing.normalize(counts, copy=False) does to float64 CSR, without its
+        # per-call parameter and array checks (a third of the time of one short text).
+        inplace_csr_row_normalize_l2(counts)
+        return counts.astype(self.dtype)
 
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(super().__getstate__())
+        state.pop("_fixed_state", None)
+        return pack_state(state, ("word_vocabulary_", "char_vocabulary_", "stem_table_"))
 
-def _csr_rows(data: np.ndarray, columns: np.ndarray, per_row: np.ndarray, width: int) -> sp.csr_matrix:
-    """A CSR matrix from entries already in row order, ``per_row[i]`` of them in row i (int32 indices
-    when they fit, as scipy would choose: then it need not convert them, a third of the cost)."""
-    index = np.int32 if max(width, len(data)) < np.iinfo(np.int32).max else np.int64
-    indptr = np.zeros(len(per_row) + 1, dtype=index)
-    np.cumsum(per_row, out=indptr[1:])
-    return sp.csr_matrix((data, columns.astype(index, copy=False), indptr), shape=(len(per_row), width))
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        super().__setstate__(unpack_state(state))

@@ -17,7 +17,6 @@ slang table and cue patterns come from module-level caches and are not part of i
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,15 +25,12 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import FeatureUnion
 from sklearn.svm import LinearSVC
 from sklearn.utils.validation import check_is_fitted
 
-from models.cues import cue_matrix
 from models.encoder import ChunkEncoder, EncodedChunk
-from models.features import TokenTfidf, pack_state, unpack_state
 from models.heads import CalibratedLinearHead, LogisticHead
-from models.text import analyse
+from models.packing import pack_state, unpack_state
 
 __all__ = ["URGENCY_LEVELS", "ComplaintRouter", "Routing", "Suggestion", "as_texts"]
 
@@ -45,10 +41,9 @@ _PREPARE_LOCK = threading.Lock()
 
 @dataclass(frozen=True)
 class _Prepared:
-    """What a fitted router builds once per process to predict: the chunk encoder (with the lock that
-    guards its growing token table) and the heads folded into plain arrays (:mod:`models.heads`)."""
+    """What a fitted router builds once per process to predict: the lock that guards the growing
+    token table of its encoder and the heads folded into plain arrays (:mod:`models.heads`)."""
 
-    encoder: ChunkEncoder
     lock: threading.Lock
     opd: CalibratedLinearHead
     urgency: LogisticHead | None
@@ -178,13 +173,10 @@ class ComplaintRouter(ClassifierMixin, BaseEstimator):
             rare = [str(c) for c, n in zip(classes, counts, strict=True) if n < 2]
             raise ValueError(f"every OPD label needs at least 2 examples; these have 1: {rare}")
 
-        analysed = [analyse(t) for t in texts]
         self.__dict__.pop("_prepared_cache", None)  # what a previous fit prepared for prediction
         self.features_ = self._make_features()
-        Z = self.features_.fit_transform(analysed)
-        # The training words' stems travel with the model: a fresh process (an API worker, a batch
-        # job) then stems only words it has not seen, instead of paying Sastrawi for every word again.
-        self.stem_table_ = {t: s for a in analysed for t, s in zip(a.tokens, a.stems, strict=True)}
+        encoded = self.features_.fit_encode(texts)
+        Z = encoded.features
         n_folds = max(2, min(self.calibration_cv, min_count))
         # ensemble=False: one SVM fitted on all rows, its scores calibrated on out-of-fold predictions.
         # Against one SVM per fold: a quarter of the size and a fifth of the prediction time; on
@@ -198,7 +190,7 @@ class ComplaintRouter(ClassifierMixin, BaseEstimator):
         self.opd_.fit(Z, labels)
         self.classes_ = self.opd_.classes_
         self.explain_coef_ = self._word_coefficients()
-        self.word_terms_ = self.features_.transformer_list[0][1].get_feature_names_out()
+        self.word_terms_ = self.features_.get_feature_names_out()[: len(self.features_.word_vocabulary_)]
 
         self.urgency_ = None
         self.urgency_classes_ = np.asarray([], dtype=object)
@@ -211,7 +203,7 @@ class ComplaintRouter(ClassifierMixin, BaseEstimator):
                 raise ValueError(f"urgency values must be one of {', '.join(URGENCY_LEVELS)} or empty, got {bad}")
             mask = np.isin(levels, URGENCY_LEVELS)
             if len(set(levels[mask])) >= 2:
-                U = self._urgency_features(Z[mask], [a.expanded for a, m in zip(analysed, mask, strict=True) if m])
+                U = self._urgency_block(Z[mask], encoded.cues[mask])
                 self.urgency_ = LogisticRegression(
                     C=self.urgency_C, class_weight="balanced", max_iter=3000, random_state=self.random_state
                 )
@@ -220,23 +212,23 @@ class ComplaintRouter(ClassifierMixin, BaseEstimator):
         self.review_threshold_ = float(self.review_threshold)
         return self
 
-    def _make_features(self) -> FeatureUnion:
-        return FeatureUnion(
-            [
-                ("word", TokenTfidf(analyzer="word", ngram_range=self.word_ngram_range, min_df=self.min_df)),
-                ("char", TokenTfidf(analyzer="char_wb", ngram_range=self.char_ngram_range, min_df=self.min_df)),
-            ]
+    def _make_features(self) -> ChunkEncoder:
+        return ChunkEncoder(
+            word_ngram_range=self.word_ngram_range, char_ngram_range=self.char_ngram_range, min_df=self.min_df
         )
 
-    def _urgency_features(self, Z: sp.spmatrix, expanded: Iterable[str]) -> sp.csr_matrix:
-        return self._urgency_block(Z, cue_matrix(expanded))
+    @property
+    def stem_table_(self) -> dict[str, str]:
+        """Token -> stem of the training words, stored with the features (:class:`ChunkEncoder`)."""
+        stems: dict[str, str] = self.features_.stem_table_
+        return stems
 
     def _urgency_block(self, Z: sp.spmatrix, cues: sp.spmatrix) -> sp.csr_matrix:
         return sp.hstack([Z, cues * self.cue_weight], format="csr")
 
     def _word_coefficients(self) -> np.ndarray:
         """SVM weight of each word feature per class (averaged over calibrated copies), for explanations."""
-        n_words = len(self.features_.transformer_list[0][1].vocabulary_)
+        n_words = len(self.features_.word_vocabulary_)
         coefs = [c.estimator.coef_[:, :n_words] for c in self.opd_.calibrated_classifiers_]
         mean = np.mean(coefs, axis=0).astype(np.float32)
         if mean.shape[0] == 1:  # binary problem: one row of weights for classes_[1]
@@ -252,9 +244,7 @@ class ComplaintRouter(ClassifierMixin, BaseEstimator):
             with _PREPARE_LOCK:
                 prepared = self.__dict__.get("_prepared_cache")
                 if prepared is None:
-                    word, char = (step for _, step in self.features_.transformer_list)
                     prepared = _Prepared(
-                        encoder=ChunkEncoder(word, char, getattr(self, "stem_table_", None)),
                         lock=threading.Lock(),
                         opd=CalibratedLinearHead.fold(self.opd_),
                         urgency=None if self.urgency_ is None else LogisticHead.fold(self.urgency_),
@@ -263,16 +253,16 @@ class ComplaintRouter(ClassifierMixin, BaseEstimator):
         return prepared
 
     def _encode(self, texts: list[str], *, explain: bool = False) -> EncodedChunk:
-        """Features and cue hits of raw texts, through the per-process :class:`ChunkEncoder`
-        (equal to ``features_.transform`` of ``analyse`` and ``cue_matrix``, and much faster)."""
+        """Features and cue hits of raw texts, through the fitted :class:`ChunkEncoder`."""
         prepared = self._prepared()
         with prepared.lock:  # the encoder's token table is not safe to grow from two threads at once
-            return prepared.encoder.encode(texts, explain=explain)
+            features: ChunkEncoder = self.features_
+            return features.encode(texts, explain=explain)
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(super().__getstate__())
         state.pop("_prepared_cache", None)
-        return pack_state(state, ("stem_table_", "word_terms_"))
+        return pack_state(state, ("word_terms_",))
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         super().__setstate__(unpack_state(state))

@@ -173,31 +173,35 @@ def load_stopwords() -> frozenset[str]:
 
 
 def token_runs(text: str) -> list[str]:
-    """Pieces of one raw text that hold all its tokens, in order: :func:`words_of_run` of each
-    piece, chained, is ``tokenize(normalise(text))``.
+    """Pieces of one raw text that hold all its tokens, in order: the first half of :func:`tokenize`,
+    which a caller that caches per piece (:class:`models.tokentable.TokenTable`) uses with
+    :func:`words_of_run`."""
+    return _runs(normalise(text))
 
-    On ASCII text (most complaints) the pieces are the runs of ``[a-z0-9_-]`` (one ``str.translate``
-    and ``split``, several times faster than the token regex); otherwise the raw tokens themselves.
-    """
-    normalised = _placeholders_as_tokens(normalise(text))
+
+def _runs(normalised: str) -> list[str]:
+    """On ASCII text (most complaints) the runs of ``[a-z0-9_-]`` (one ``str.translate`` and ``split``,
+    several times faster than the token regex over the whole text); otherwise the raw tokens themselves.
+
+    No token can span a character outside ``[a-z0-9_-]``, so :func:`words_of_run` of each run finds what
+    the token regex finds over the whole text."""
+    normalised = _placeholders_as_tokens(normalised)
     if normalised.isascii():
-        # No token can span a character outside [a-z0-9_-], so the token regex over the whole text
-        # finds exactly what it finds over each run of those characters.
         return normalised.translate(_NOT_TOKEN_CHARS).split()
     return _TOKEN_RE.findall(normalised)
 
 
 def words_of_run(run: str) -> tuple[str, ...]:
-    """Standard words of one piece returned by :func:`token_runs`."""
+    """Standard words of one piece returned by :func:`token_runs`: the second half of :func:`tokenize`."""
     if run.isalpha():  # a run of letters is one token
         return standard_form(run)
     return tuple(chain.from_iterable(map(standard_form, _TOKEN_RE.findall(run))))
 
 
 def tokenize(normalised: str) -> list[str]:
-    """Word tokens of normalised text, with slang expanded, stretched letters and ``kata2`` undone."""
-    raw = _TOKEN_RE.findall(_placeholders_as_tokens(normalised))
-    return list(chain.from_iterable(map(standard_form, raw)))
+    """Word tokens of normalised text, with slang expanded, stretched letters and ``kata2`` undone: the one
+    tokenizer (the model reads texts through its two halves, :func:`token_runs` and :func:`words_of_run`)."""
+    return list(chain.from_iterable(map(words_of_run, _runs(normalised))))
 
 
 def _placeholders_as_tokens(normalised: str) -> str:

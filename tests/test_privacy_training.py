@@ -64,7 +64,7 @@ def test_training_path_never_stores_or_logs_personal_data(
     _assert_clean((model_dir / "model.json").read_text(encoding="utf-8"), "model.json")
 
     router, _ = load_model(model_dir)
-    vocabulary = " ".join(router.features_.transformer_list[0][1].vocabulary_)
+    vocabulary = " ".join(router.features_.word_vocabulary_)
     _assert_clean(vocabulary, "word features")
     for suggestion in router.suggest([template.format(**SECRETS) for template, _, _ in TEMPLATES]):
         _assert_clean(" ".join(suggestion.opd_terms + suggestion.urgency_cues), "explanations")

@@ -5,7 +5,15 @@ from pathlib import Path
 
 import pytest
 
-from models.artifact import META_FILE, MODEL_FILE, ArtifactError, load_metadata, load_model, save_model
+from models.artifact import (
+    FORMAT_VERSION,
+    META_FILE,
+    MODEL_FILE,
+    ArtifactError,
+    load_metadata,
+    load_model,
+    save_model,
+)
 from models.router import ComplaintRouter
 
 TEXTS = ["jalan rusak berlubang", "aspal jalan rusak", "sampah menumpuk bau", "sampah belum diangkut"]
@@ -78,7 +86,9 @@ def test_older_artifact_format_is_refused_before_unpickling(router: ComplaintRou
     raw["format_version"] = 1
     (tmp_path / META_FILE).write_text(json.dumps(raw))
     (tmp_path / MODEL_FILE).write_bytes(b"not a pickle")
-    with pytest.raises(ArtifactError, match="artifact format 1, this disposisi reads format 4: retrain it"):
+    with pytest.raises(
+        ArtifactError, match=f"artifact format 1, this disposisi reads format {FORMAT_VERSION}: retrain it"
+    ):
         load_model(tmp_path)
 
 

@@ -1,8 +1,8 @@
-"""models.caches: the five per-token caches of the text pipeline follow the one limit."""
+"""models.caches: the per-token caches of the text pipeline follow the one limit."""
 
 from __future__ import annotations
 
-from models import encoder, features
+from models import encoder
 from models.caches import CACHE_SIZE
 from models.cues import candidate_cues
 from models.stem import stem_word
@@ -13,4 +13,3 @@ def test_every_token_cache_has_the_one_limit() -> None:
     for cached in (standard_form, stem_word, candidate_cues):
         assert cached.cache_parameters()["maxsize"] == CACHE_SIZE, cached.__name__
     assert encoder.TABLE_LIMIT == CACHE_SIZE
-    assert features._CACHE_LIMIT == CACHE_SIZE

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from models.cues import candidate_cues, cue_matrix, find_cues, load_cues
+from models.cues import candidate_cues, find_cues, load_cues
 from models.text import analyse
 
 FIRING = [
@@ -42,14 +42,6 @@ def test_danger_cue_fires(text: str, cue: str) -> None:
 @pytest.mark.parametrize("text", NOT_FIRING)
 def test_no_danger_cue_in_routine_requests(text: str) -> None:
     assert find_cues(analyse(text).expanded) == []
-
-
-def test_cue_matrix_shape_and_values() -> None:
-    texts = [analyse(t).expanded for t in ("banjir masuk rumah", "minta paving")]
-    matrix = cue_matrix(texts)
-    assert matrix.shape == (2, len(load_cues()))
-    assert matrix[0].sum() >= 1
-    assert matrix[1].sum() == 0
 
 
 def test_trigger_prefilter_never_hides_a_match(samples_csv: Path) -> None:

@@ -1,24 +1,27 @@
-"""The chunk encoder gives exactly the features and cue hits of the text-by-text path."""
+"""ChunkEncoder: the one implementation of the router's features, fitted and applied a chunk at a time."""
 
 from __future__ import annotations
 
 import csv
+import math
 import pickle
 import threading
-from itertools import chain
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from sklearn.base import clone
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import Pipeline
 
-from models.cues import cue_matrix
+from models import tokentable
+from models.cues import load_cues
 from models.encoder import ChunkEncoder
 from models.router import ComplaintRouter
-from models.text import analyse, normalise, token_runs, tokenize, words_of_run
+from models.tokentable import char_wb_ngrams
 from tests.conftest import shared_data_or_skip
 
 EDGE_TEXTS = [
@@ -37,53 +40,112 @@ EDGE_TEXTS = [
     "pohon tumbang menimpa rumah, tidak ada korban " * 40,
 ]
 
+# Words of at most three letters are their own stems (models.stem), so the expected vocabulary of these
+# texts can be written down: unigrams and bigrams of the words, char_wb n-grams of each word.
+TINY = ["abu abu air", "air api", "api air bus", "tol"]
+
 
 def _sample_texts(samples_csv: Path) -> list[str]:
     with open(samples_csv, encoding="utf-8", newline="") as fh:
         return [row["teks"] for row in csv.DictReader(fh)]
 
 
-def _text_by_text(router: ComplaintRouter, texts: list[str]) -> tuple[sp.csr_matrix, sp.csr_matrix, np.ndarray]:
-    analysed = [analyse(t) for t in texts]
-    return (
-        router.features_.transform(analysed),
-        cue_matrix([a.expanded for a in analysed]),
-        np.asarray([bool(a.tokens) for a in analysed]),
-    )
+def _assert_equal(a: sp.csr_matrix, b: sp.csr_matrix) -> None:
+    assert a.shape == b.shape
+    assert a.dtype == b.dtype
+    assert (a != b).nnz == 0  # equal to the last bit, not merely close
 
 
-def _encoder(router: ComplaintRouter, **kwargs: object) -> ChunkEncoder:
-    word, char = (step for _, step in router.features_.transformer_list)
-    return ChunkEncoder(word, char, router.stem_table_, **kwargs)  # type: ignore[arg-type]
+def _tfidf(counts: dict[str, int], df: dict[str, int], n_texts: int) -> dict[str, float]:
+    """Sublinear tf, smooth idf, l2 norm: scikit-learn's TfidfVectorizer formula written out."""
+    raw = {g: (1 + math.log(c)) * (math.log((1 + n_texts) / (1 + df[g])) + 1) for g, c in counts.items() if g in df}
+    norm = math.sqrt(sum(v * v for v in raw.values()))
+    return {g: v / norm for g, v in raw.items()}
 
 
-def _assert_same(router: ComplaintRouter, encoder: ChunkEncoder, texts: list[str]) -> None:
-    encoded = encoder.encode(texts)
-    features, cues, has_tokens = _text_by_text(router, texts)
-    assert encoded.features.shape == features.shape
-    assert (encoded.features != features).nnz == 0  # equal to the last bit, not merely close
-    assert encoded.features.dtype == features.dtype
-    assert (encoded.cues != cues).nnz == 0
-    assert encoded.has_tokens.tolist() == has_tokens.tolist()
+def test_word_vocabulary_idf_and_weights_follow_the_tfidf_formula() -> None:
+    encoder = ChunkEncoder(min_df=2)
+    word = encoder.fit_encode(TINY).word
+    df = {"air": 3, "api": 2, "api air": 1, "abu": 1, "abu air": 1, "abu abu": 1, "air api": 1, "bus": 1, "tol": 1}
+    kept = {g: d for g, d in df.items() if d >= 2}
+    assert encoder.word_vocabulary_ == {"air": 0, "api": 1}  # sorted, min_df applied
+    np.testing.assert_allclose(encoder.word_idf_, [math.log(5 / 4) + 1, math.log(5 / 3) + 1])
+    expected = _tfidf({"abu": 2, "air": 1, "abu abu": 1, "abu air": 1}, kept, 4)
+    assert word[0].toarray()[0].tolist() == pytest.approx([expected["air"], 0.0], rel=1e-6)
+    assert word[3].nnz == 0  # "tol": no kept n-gram
+    both = _tfidf({"api": 1, "air": 1, "bus": 1, "api air": 1, "air bus": 1}, kept, 4)
+    assert word[2].toarray()[0].tolist() == pytest.approx([both["air"], both["api"]], rel=1e-6)
 
 
-def test_encoder_equals_text_by_text_path(sample_router: ComplaintRouter, samples_csv: Path) -> None:
-    texts = EDGE_TEXTS + _sample_texts(samples_csv)
-    encoder = _encoder(sample_router)
-    _assert_same(sample_router, encoder, texts)
-    _assert_same(sample_router, encoder, list(reversed(texts)))  # now every token comes from the table
+def test_min_df_one_keeps_bigrams_and_char_grams_of_each_word() -> None:
+    encoder = ChunkEncoder(min_df=1, char_ngram_range=(2, 3)).fit(TINY)
+    assert {"abu abu", "abu air", "air api", "api air", "air bus"} <= set(encoder.word_vocabulary_)
+    assert set(encoder.char_vocabulary_) == {g for t in TINY for w in t.split() for g in char_wb_ngrams(w, 2, 3)}
+    names = encoder.get_feature_names_out()
+    assert names[: len(encoder.word_vocabulary_)].tolist() == sorted(encoder.word_vocabulary_)
+    assert names[len(encoder.word_vocabulary_) :].tolist() == sorted(encoder.char_vocabulary_)
+
+
+def test_char_wb_ngrams_pad_each_word() -> None:
+    assert char_wb_ngrams("air", 2, 3) == [" a", "ai", "ir", "r ", " ai", "air", "ir "]
+    assert char_wb_ngrams("a", 2, 5) == [" a", "a ", " a "]  # shorter than n: counted once
+
+
+def test_fit_encode_equals_encode_after_fit(samples_csv: Path) -> None:
+    """The learning table of fit and the fixed table of prediction read the training texts alike."""
+    texts = _sample_texts(samples_csv) + EDGE_TEXTS
+    encoder = ChunkEncoder()
+    fitted = encoder.fit_encode(texts)
+    again = encoder.encode(texts)
+    _assert_equal(fitted.word, again.word)
+    _assert_equal(fitted.char, again.char)
+    _assert_equal(fitted.cues, again.cues)
+    assert fitted.has_tokens.tolist() == again.has_tokens.tolist()
+    assert encoder.transform(texts).shape == (len(texts), len(encoder.get_feature_names_out()))
+
+
+def test_encoder_is_a_scikit_learn_estimator(samples_csv: Path) -> None:
+    frame = pd.read_csv(samples_csv, dtype=str, keep_default_na=False)
+    texts, labels = frame["teks"].tolist(), frame["opd"].tolist()
+    encoder = ChunkEncoder(min_df=3)
+    assert clone(encoder).get_params() == encoder.get_params()
+    once = ChunkEncoder().fit(texts)
+    twice = ChunkEncoder().fit(texts[::-1][:50]).fit(texts)
+    assert once.word_vocabulary_ == twice.word_vocabulary_ and once.char_vocabulary_ == twice.char_vocabulary_
+    _assert_equal(once.transform(texts[:40]), twice.transform(texts[:40]))
+    copy = pickle.loads(pickle.dumps(once))
+    _assert_equal(copy.transform(texts[:40]), once.transform(texts[:40]))
+    pipeline = Pipeline([("features", ChunkEncoder()), ("clf", LogisticRegression(max_iter=500))])
+    search = GridSearchCV(pipeline, {"features__min_df": [1, 2]}, cv=2).fit(texts, labels)
+    assert search.best_estimator_.predict(texts[:3]).shape == (3,)
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"word_ngram_range": (1, 3)}, "word n-grams support n <= 2"),
+        ({"char_ngram_range": (3, 2)}, "char_ngram_range must be"),
+        ({"min_df": 9}, "no word n-gram occurs in at least min_df=9"),
+    ],
+)
+def test_bad_parameters_are_named(params: dict[str, object], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        ChunkEncoder(**params).fit(TINY)  # type: ignore[arg-type]
 
 
 def test_encoder_table_starts_over_when_full(sample_router: ComplaintRouter, samples_csv: Path) -> None:
     texts = _sample_texts(samples_csv)
-    encoder = _encoder(sample_router, table_limit=50)
+    small = pickle.loads(pickle.dumps(sample_router.features_))
+    small.table_limit = 50
     for start in range(0, 120, 30):
-        _assert_same(sample_router, encoder, texts[start : start + 30])
-    assert len(encoder._raw_id) < 2000
+        _assert_equal(
+            small.transform(texts[start : start + 30]), sample_router.features_.transform(texts[start : start + 30])
+        )
+    assert len(small._fixed().table) < 2000
 
 
 def test_encoder_of_no_texts(sample_router: ComplaintRouter) -> None:
-    encoded = _encoder(sample_router).encode([])
+    encoded = sample_router.features_.encode([])
     assert encoded.features.shape[0] == 0
     assert encoded.cues.shape[0] == 0
     assert sample_router.route([]).top.shape[0] == 0
@@ -91,14 +153,23 @@ def test_encoder_of_no_texts(sample_router: ComplaintRouter) -> None:
 
 
 def test_encoder_stems_come_from_the_stored_table(sample_router: ComplaintRouter) -> None:
-    word, char = (step for _, step in sample_router.features_.transformer_list)
+    encoder = pickle.loads(pickle.dumps(sample_router.features_))
     # A table that maps a word to a stem Sastrawi would never give shows the table is read first.
     token = "pengaduan"
-    stem = next(iter(word.vocabulary_))  # any stem the word features know
-    encoded = ChunkEncoder(word, char, {token: stem}).encode([token])
-    assert encoded.word[0, word.vocabulary_[stem]] > 0
+    stem = next(iter(encoder.word_vocabulary_))  # any stem the word features know
+    encoder.stem_table_ = {token: stem}
+    encoded = encoder.encode([token])
+    assert encoded.word[0, encoder.word_vocabulary_[stem]] > 0
     assert sample_router.stem_table_, "training stores the stems of its words"
     assert all(isinstance(k, str) and isinstance(v, str) for k, v in sample_router.stem_table_.items())
+
+
+def test_cue_hits_name_the_danger() -> None:
+    encoder = ChunkEncoder(min_df=1).fit(["banjir masuk rumah", "minta paving"])
+    encoded = encoder.encode(["banjir masuk rumah", "minta paving"], explain=True)
+    assert encoded.cues.shape == (2, len(load_cues()))
+    assert encoded.cues[0].sum() >= 1 and encoded.cue_phrases[0]
+    assert encoded.cues[1].sum() == 0 and encoded.cue_phrases[1] == ()
 
 
 def test_router_pickles_without_its_encoder(sample_router: ComplaintRouter) -> None:
@@ -149,49 +220,40 @@ def test_concurrent_threads_get_the_same_answers(sample_router: ComplaintRouter,
         np.testing.assert_array_equal(proba, expected)
 
 
-@settings(max_examples=300, deadline=None)
-@given(st.text())
-def test_token_runs_give_the_tokens_of_any_text(text: str) -> None:
-    runs = token_runs(text)
-    assert list(chain.from_iterable(map(words_of_run, runs))) == tokenize(normalise(text))
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.text(alphabet=st.sampled_from("abjnru0123456789 _-.,@[]()+\n\u00e9\u00e2\u20ac")))
-def test_token_runs_on_punctuation_and_digits(text: str) -> None:
-    assert list(chain.from_iterable(map(words_of_run, token_runs(text)))) == tokenize(normalise(text))
+def test_large_tables_pickle_as_blobs_and_come_back_equal(sample_router: ComplaintRouter) -> None:
+    encoder = sample_router.features_
+    state = encoder.__getstate__()
+    assert "word_vocabulary_" not in state and isinstance(state["_packed_"]["word_vocabulary_"], bytes)
+    assert "_fixed_state" not in state
+    copy = pickle.loads(pickle.dumps(sample_router))
+    assert copy.features_.word_vocabulary_ == encoder.word_vocabulary_
+    assert copy.stem_table_ == sample_router.stem_table_
+    assert copy.word_terms_.tolist() == sample_router.word_terms_.tolist()
 
 
 @pytest.mark.parametrize(("corpus", "rows"), [("surabaya", 3000), ("lapor_nasional", 1500)])
-def test_encoder_equals_text_by_text_path_on_real_complaints(
-    sample_router: ComplaintRouter, corpus: str, rows: int
-) -> None:
-    """Real complaints (mojibake, emoji, NIKs, long texts) through both paths, in chunks."""
+def test_real_complaints_in_chunks_equal_one_chunk(sample_router: ComplaintRouter, corpus: str, rows: int) -> None:
+    """Real complaints (mojibake, emoji, NIKs, long texts): the table grown chunk by chunk reads them as
+    a fresh table reading them all at once."""
     texts = pd.read_csv(shared_data_or_skip() / corpus / "dev.csv", usecols=["teks"], dtype=str)["teks"]
     texts = texts.fillna("").tolist()[:rows]
-    encoder = _encoder(sample_router)
-    for start in range(0, len(texts), 500):
-        _assert_same(sample_router, encoder, texts[start : start + 500])
-
-
-def test_large_tables_pickle_as_blobs_and_come_back_equal(sample_router: ComplaintRouter) -> None:
-    word = sample_router.features_.transformer_list[0][1]
-    state = word.__getstate__()
-    assert "vocabulary_" not in state and isinstance(state["_packed_"]["vocabulary_"], bytes)
-    assert "stem_table_" not in sample_router.__getstate__()
-    copy = pickle.loads(pickle.dumps(sample_router))
-    assert copy.features_.transformer_list[0][1].vocabulary_ == word.vocabulary_
-    assert copy.stem_table_ == sample_router.stem_table_
-    assert copy.word_terms_.tolist() == sample_router.word_terms_.tolist()
+    chunked = pickle.loads(pickle.dumps(sample_router.features_))
+    whole = pickle.loads(pickle.dumps(sample_router.features_)).encode(texts)
+    parts = [chunked.encode(texts[start : start + 500]) for start in range(0, len(texts), 500)]
+    _assert_equal(sp.vstack([p.features for p in parts], format="csr"), whole.features)
+    _assert_equal(sp.vstack([p.cues for p in parts], format="csr"), whole.cues)
 
 
 def test_encoder_without_cue_bits_gives_the_same_hits(
     sample_router: ComplaintRouter, samples_csv: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """More cues than bits in a word: every text goes through the text-by-text prefilter instead."""
-    import models.encoder
-
-    monkeypatch.setattr(models.encoder, "_MAX_BIT_CUES", 0)
-    encoder = _encoder(sample_router)
-    assert not encoder._cue_bits
-    _assert_same(sample_router, encoder, EDGE_TEXTS + _sample_texts(samples_csv)[:120])
+    """More cues than bits in a word: every text goes through the cue prefilter of models.cues instead."""
+    texts = EDGE_TEXTS + _sample_texts(samples_csv)[:120]
+    expected = sample_router.features_.encode(texts, explain=True)
+    monkeypatch.setattr(tokentable, "_MAX_BIT_CUES", 0)
+    encoder = pickle.loads(pickle.dumps(sample_router.features_))
+    assert not encoder._fixed().table._cue_bits
+    encoded = encoder.encode(texts, explain=True)
+    _assert_equal(encoded.cues, expected.cues)
+    assert encoded.cue_phrases == expected.cue_phrases
+    assert expected.cues.nnz > 5

@@ -1,13 +1,12 @@
-"""``/v1/route`` and ``/v1/route/batch`` answer real complaints exactly as the unoptimised path does.
+"""``/v1/route`` and ``/v1/route/batch`` answer real complaints exactly as the router itself does.
 
-"The unoptimised path" is rebuilt here from the pieces that define the answer, for every text: the
-text-by-text analysis (``analyse``) and ``features_.transform`` (held equal to scikit-learn's
-``TfidfVectorizer`` in tests/models/test_features.py), ``cue_matrix`` and ``find_cues``,
-scikit-learn's own ``predict_proba`` of the fitted heads, and the explanation derived from the analysed
-tokens as ``ComplaintRouter.suggest`` derived it before it took them from the chunk encoder (that
-derivation now lives only here). Every field of the JSON answer must be equal, scores to the six
-decimals the API prints. The texts are the real complaints of ../shared/data, read at test time and
-never stored.
+The expected answers are rebuilt here for every text from the fitted router's parts: its features
+(``features_.transform``, the one feature implementation), scikit-learn's own ``predict_proba`` of the
+fitted heads (the API uses heads folded into plain arrays, :mod:`models.heads`), and a slow text-by-text
+reference of the explanation: the words of ``analyse`` whose stems carry the largest positive weight of
+the chosen OPD in the fitted word vocabulary, and ``find_cues`` of the expanded text. Every field of the
+JSON answer must be equal, scores to the six decimals the API prints. The texts are the real complaints of
+../shared/data, read at test time and never stored.
 """
 
 from __future__ import annotations
@@ -21,7 +20,7 @@ import pytest
 import scipy.sparse as sp
 from fastapi.testclient import TestClient
 
-from models.cues import cue_matrix, find_cues
+from models.cues import find_cues
 from models.router import ComplaintRouter
 from models.text import AnalysedText, analyse
 from serving.coalesce import INLINE_CHARS
@@ -48,8 +47,8 @@ def route_client(make_client: MakeClient) -> Iterator[TestClient]:
         yield client
 
 
-def _old_terms(router: ComplaintRouter, analysed: AnalysedText, row: sp.csr_matrix, class_index: int) -> list[str]:
-    """The explanation as ``suggest`` derived it from ``analyse`` of the text."""
+def _slow_terms(router: ComplaintRouter, analysed: AnalysedText, row: sp.csr_matrix, class_index: int) -> list[str]:
+    """The explanation of one text from its word features and its analysed tokens, one word at a time."""
     n_words = router.explain_coef_.shape[1]
     row = sp.csr_matrix(row)[:, :n_words]
     if row.nnz == 0:
@@ -69,13 +68,12 @@ def _old_terms(router: ComplaintRouter, analysed: AnalysedText, row: sp.csr_matr
 
 
 def _expected(router: ComplaintRouter, texts: list[str], ids: list[str], version: str) -> list[dict[str, Any]]:
-    """The JSON answers of the unoptimised path (see the module docstring)."""
+    """The JSON answers the router's parts give (see the module docstring)."""
     analysed = [analyse(t) for t in texts]
-    word = router.features_.transformer_list[0][1].transform(analysed)
-    Z = router.features_.transform(analysed)
+    encoded = router.features_.encode(texts)
+    Z, word, cues = encoded.features, encoded.word, encoded.cues
     P = router.opd_.predict_proba(Z)
     assert router.urgency_ is not None
-    cues = cue_matrix([a.expanded for a in analysed])
     U = router.urgency_.predict_proba(sp.hstack([Z, cues * router.cue_weight], format="csr"))
     levels = router.urgency_from_proba(U)
     classes = list(router.urgency_classes_)
@@ -89,7 +87,7 @@ def _expected(router: ComplaintRouter, texts: list[str], ids: list[str], version
                 "urgency": {"level": str(levels[i]), "score": round(float(U[i, classes.index(levels[i])]), 6)},
                 "needs_review": bool(P[i, top[0]] < router.review_threshold_ or not a.tokens),
                 "explanation": {
-                    "opd_terms": _old_terms(router, a, word[i], int(top[0])),
+                    "opd_terms": _slow_terms(router, a, word[i], int(top[0])),
                     "urgency_cues": [phrase for _, phrase in find_cues(a.expanded)],
                 },
                 "model_version": version,
@@ -98,7 +96,7 @@ def _expected(router: ComplaintRouter, texts: list[str], ids: list[str], version
     return answers
 
 
-def test_single_route_answers_equal_the_unoptimised_path(
+def test_single_route_answers_equal_the_routers_own(
     route_client: TestClient, sample_router: ComplaintRouter, real_texts: list[str]
 ) -> None:
     version = route_client.get("/v1/model").json()["version"]
@@ -107,13 +105,23 @@ def test_single_route_answers_equal_the_unoptimised_path(
     assert len(real_texts) > 2_500
     assert any(len(t) > INLINE_CHARS for t in real_texts), "long texts take the thread-pool path"
     assert sum(bool(e["explanation"]["urgency_cues"]) for e in expected) > 10, "cue phrases are compared"
+    assert sum(bool(e["explanation"]["opd_terms"]) for e in expected) > 2_000, "explanations are compared"
+    for suggestion, answer in zip(sample_router.suggest(real_texts), expected, strict=True):
+        assert [(opd, round(score, 6)) for opd, score in suggestion.opd] == [
+            (s["opd"], s["score"]) for s in answer["suggestions"]
+        ]
+        assert (suggestion.opd_terms, suggestion.urgency_cues) == (
+            answer["explanation"]["opd_terms"],
+            answer["explanation"]["urgency_cues"],
+        )
+        assert suggestion.needs_review == answer["needs_review"]
     for text, complaint_id, answer in zip(real_texts, ids, expected, strict=True):
         response = route_client.post("/v1/route", json={"id": complaint_id, "text": text})
         assert response.status_code == 200, response.text
         assert response.json() == answer, complaint_id
 
 
-def test_batch_route_answers_equal_the_unoptimised_path(
+def test_batch_route_answers_equal_the_routers_own(
     route_client: TestClient, sample_router: ComplaintRouter, real_texts: list[str]
 ) -> None:
     version = route_client.get("/v1/model").json()["version"]
