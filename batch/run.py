@@ -29,6 +29,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from batch.cluster import DaskSource
+from batch.duplicates import DUPLICATE_COLUMNS, DuplicateFinder
 from batch.files import BatchError, Chunk, ChunkWriter, InputFile, detect_format, open_input, open_writer
 from batch.options import BatchOptions
 from batch.report import write_report
@@ -200,12 +201,20 @@ class _Bar(tqdm):
     monitor_interval = 0
 
 
-def _write_rows(source: Source, writer: ChunkWriter, summary: BatchSummary, show_progress: bool) -> None:
+def _write_rows(
+    source: Source,
+    writer: ChunkWriter,
+    summary: BatchSummary,
+    show_progress: bool,
+    duplicates: DuplicateFinder | None = None,
+) -> None:
     with _Bar(total=None, unit=" rows", disable=not show_progress, dynamic_ncols=True, smoothing=0.1) as bar:
         wrote_any = False
         for frame in source.frames():
             if wrote_any and len(frame) == 0:
                 continue
+            if duplicates is not None:  # here, in input order, whatever routed the chunk
+                frame = duplicates.mark(frame)
             writer.write(frame)
             wrote_any = True
             summary.add(frame)
@@ -214,7 +223,8 @@ def _write_rows(source: Source, writer: ChunkWriter, summary: BatchSummary, show
                 bar.total = estimate
             bar.update(len(frame))
         if not wrote_any:  # an empty JSONL file: no columns known, write the output columns only
-            writer.write(pd.DataFrame({name: pd.Series([], dtype=object) for name in OUTPUT_COLUMNS}))
+            names = OUTPUT_COLUMNS + (DUPLICATE_COLUMNS if duplicates is not None else ())
+            writer.write(pd.DataFrame({name: pd.Series([], dtype=object) for name in names}))
 
 
 def _make_source(
@@ -252,6 +262,7 @@ def classify_file(
     router, meta = load_model(model_dir)
     source, engine, delimiter = _make_source(input_text, options, Path(model_dir), router)
     summary = BatchSummary(options)
+    duplicates = DuplicateFinder(options) if options.duplicates else None
     show_progress = options.progress and _stderr_is_terminal()
 
     try:
@@ -264,7 +275,7 @@ def classify_file(
     try:
         with _sigterm_as_exit():
             writer = open_writer(tmp, out_format, delimiter)
-            _write_rows(source, writer, summary, show_progress)
+            _write_rows(source, writer, summary, show_progress, duplicates)
             writer.close()
             os.replace(tmp, output_path)
     except OSError as exc:  # disk full, output folder gone, I/O error
@@ -287,6 +298,8 @@ def classify_file(
         "rows_per_second": round(summary.rows / seconds, 1) if seconds > 0 else 0.0,
         "report": None,
     }
+    if duplicates is not None:
+        result["duplicates"] = duplicates.as_dict()
     if report_path is not None:
         try:
             write_report(result, report_path, summary.actions())
