@@ -60,6 +60,8 @@ _MASK32 = np.uint64(0xFFFFFFFF)
 _PAIR_MULT = np.uint64(0x9E3779B97F4A7C15)
 _BAND_MULT = np.uint64(0xBF58476D1CE4E5B9)
 _STREET_WORDS = frozenset({"jalan", "jl", "jln", "gang", "gg"})
+# Words that open a street name without naming it ("jalan raya darmo"): the next word is taken too.
+_STREET_PREFIXES = frozenset({"raya", "kampung", "kh", "dr", "ir", "mayjen", "jenderal", "letjen", "kolonel"})
 _NOT_PLACE_RE = re.compile(r"[^a-z0-9]+")
 
 
@@ -125,10 +127,11 @@ def _content_words(text: str) -> list[str]:
 
 
 def _street(words: Sequence[str]) -> str | None:
-    """``jalan <name>`` (one or two words after jalan/jl/gang) named in the text, if any."""
+    """``jalan <name>`` (the word after jalan/jl/gang, two when the first is a title) named in the text."""
     for i, word in enumerate(words[:-1]):
         if word in _STREET_WORDS:
-            return "jalan " + " ".join(words[i + 1 : i + 3])
+            name = words[i + 1 : i + 3] if words[i + 1] in _STREET_PREFIXES else words[i + 1 : i + 2]
+            return "jalan " + " ".join(name)
     return None
 
 
@@ -177,18 +180,15 @@ def signatures(sets: Sequence[np.ndarray], num_perm: int) -> np.ndarray:
     if not len(filled):
         return out
     a, b = _cached_params(num_perm)
-    values = np.concatenate([sets[i] for i in filled]).astype(np.uint64)
-    starts = np.concatenate([[0], np.cumsum(lengths[filled])[:-1]])
-    step = max(1, 2**20 // num_perm)  # rows of the hash matrix at a time: ~8 MB
+    values = np.concatenate([sets[int(i)] for i in filled]).astype(np.uint64)
+    ends = np.cumsum(lengths[filled])
+    starts = ends - lengths[filled]
+    budget = max(1, 2**20 // num_perm)  # hash values per block: the block matrix stays ~8 MB
     minima = np.empty((len(filled), num_perm), dtype=np.uint32)
     row = 0
-    while row < len(filled):
-        stop = row
-        # whole sets only, so that reduceat sees each set inside one block
-        while stop < len(filled) and (stop == row or starts[stop] + lengths[filled[stop]] - starts[row] <= step):
-            stop += 1
-        first = int(starts[row])
-        last = int(starts[stop - 1] + lengths[filled[stop - 1]])
+    while row < len(filled):  # blocks of whole sets, so that reduceat sees each set inside one block
+        stop = max(row + 1, int(np.searchsorted(ends, starts[row] + budget, side="right")))
+        first, last = int(starts[row]), int(ends[stop - 1])
         block = ((values[first:last, None] * a[None, :] + b[None, :]) >> np.uint64(32)).astype(np.uint32)
         minima[row:stop] = np.minimum.reduceat(block, starts[row:stop] - first, axis=0)
         row = stop
