@@ -21,6 +21,8 @@ import numpy as np
 import pandas as pd
 
 from batch.options import BatchOptions
+from batch.rows import check_texts
+from models.minhash import Prepared
 from models.similarity import KIND_RELATED, KIND_RESUBMISSION, Complaint, SimilarityConfig, SimilarityIndex
 
 __all__ = ["DATE_COLUMN", "DUPLICATE_COLUMNS", "GROUP_LIMIT", "PLACE_COLUMNS", "DuplicateFinder", "row_ids"]
@@ -70,21 +72,22 @@ class DuplicateFinder:
         self._roots: OrderedDict[str, str] = OrderedDict()  # row id -> first row of its group (bounded)
         self._sizes: Counter[str] = Counter()  # group root -> rows in the group
 
-    def mark(self, frame: pd.DataFrame) -> pd.DataFrame:
-        """``frame`` (a routed chunk, with ``error`` and ``predicted_opd``) with the duplicate columns."""
+    def mark(self, frame: pd.DataFrame, prepared: Prepared | None = None) -> pd.DataFrame:
+        """``frame`` (a routed chunk, with ``error`` and ``predicted_opd``) with the duplicate columns;
+        ``prepared``: :meth:`SimilarityIndex.prepare` of its routable texts, when a worker computed it."""
         n = len(frame)
         ids = row_ids(frame, self.options, self.rows)
         self.rows += n
         errors = frame["error"].tolist() if "error" in frame.columns else [""] * n
-        texts = frame[self.options.text_column].tolist() if self.options.text_column in frame.columns else []
+        texts, _ = check_texts(frame, self.options)  # the texts as they were routed
         opds, days = _column(frame, "predicted_opd"), _days(frame)
         kelurahan, kecamatan = (_column(frame, name) for name in PLACE_COLUMNS)
-        ok = [i for i in range(n) if not errors[i] and isinstance(texts[i], str)]
+        ok = [i for i in range(n) if not errors[i]]
         complaints = [Complaint(ids[i], texts[i], kelurahan[i], kecamatan[i], opds[i], days[i]) for i in ok]
         duplicate_of = np.full(n, None, dtype=object)
         score = np.full(n, np.nan)
         kind = np.full(n, None, dtype=object)
-        for i, match in zip(ok, self.index.add(complaints), strict=True):
+        for i, match in zip(ok, self.index.add(complaints, prepared), strict=True):
             if match is None:
                 continue
             duplicate_of[i], score[i], kind[i] = match.key, match.score, match.kind

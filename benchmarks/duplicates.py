@@ -31,17 +31,29 @@ import platform
 import re
 import sys
 import tempfile
+import time
+from dataclasses import replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import pandas as pd
-
-from benchmarks.batch_throughput import run_classify
-from models.similarity import KIND_RELATED, KIND_RESUBMISSION, Complaint, SimilarityConfig, SimilarityIndex
-from models.text import load_slang
-
 REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from benchmarks.batch_throughput import run_classify, write_section  # noqa: E402
+from models.artifact import load_model  # noqa: E402
+from models.similarity import (  # noqa: E402
+    KIND_RESUBMISSION,
+    Complaint,
+    SimilarityConfig,
+    SimilarityIndex,
+)
+from models.text import load_slang  # noqa: E402
+
 CORPUS = REPO.parent / "shared" / "data" / "surabaya"
 PAIRS = Path(__file__).with_name("related_pairs.csv")
 SECTION = "## Duplicates"
@@ -70,6 +82,7 @@ def corpus() -> pd.DataFrame:
     return frame.sort_values("tanggal", kind="stable").reset_index(drop=True)
 
 
+@lru_cache(maxsize=1)
 def _slang_forms() -> dict[str, list[str]]:
     """Standard word -> informal forms that the slang table maps to it alone."""
     forms: dict[str, list[str]] = {}
@@ -111,10 +124,8 @@ def resubmit(text: str, rng: np.random.Generator, changes: int | None = None) ->
             text = _change_words(text, rng, 0.08, lambda w: _typo(w, rng))
         elif kind == "greeting":
             first = text.split(" ", 3)
-            if rng.random() < 0.5 and len(first) > 3:
-                text = first[3]  # the opening words dropped
-            else:
-                text = f"{rng.choice(GREETINGS)}, {text}"
+            dropped = rng.random() < 0.5 and len(first) > 3  # the opening words dropped, or a greeting added
+            text = first[3] if dropped else f"{rng.choice(GREETINGS)}, {text}"
         elif kind == "sentence":
             sentences = _SENTENCE_RE.split(text.strip())
             if rng.random() < 0.5 and len(sentences) > 2:
@@ -135,77 +146,238 @@ def _days(tanggal: pd.Series) -> list[int | None]:
     return [None if pd.isna(d) else int(d) for d in days]
 
 
-def resubmission_quality(frame: pd.DataFrame, count: int, config: SimilarityConfig, seed: int) -> dict[str, Any]:
-    """Recall on re-worded copies placed after their originals; false alarms on the corpus rows."""
+def _complaint(row: dict[str, Any], key: str, text: str, opd: str | None = None) -> Complaint:
+    kelurahan, kecamatan = row.get("kelurahan"), row.get("kecamatan")
+    return Complaint(
+        key,
+        text,
+        kelurahan if isinstance(kelurahan, str) else None,
+        kecamatan if isinstance(kecamatan, str) else None,
+        opd,
+        row.get("day"),
+    )
+
+
+def resubmission_stream(frame: pd.DataFrame, count: int, seed: int) -> list[Complaint]:
+    """All corpus complaints in date order, with ``count`` re-worded copies each placed after its original.
+    A copy keeps its original's location fields (the same citizen about the same place)."""
     rng = np.random.default_rng(seed)
-    texts = frame["teks"].tolist()
-    ids = frame["id"].astype(str).tolist()
-    originals = rng.choice(len(texts), size=count, replace=False)
-    # each copy goes between its original and the end of the stream, at a random later position
-    after = {int(i): int(rng.integers(i, len(texts))) for i in originals}
-    stream: list[Complaint] = []
+    rows = frame.to_dict("records")
+    originals = rng.choice(len(rows), size=count, replace=False)
     copies_after: dict[int, list[int]] = {}
-    for original, position in after.items():
-        copies_after.setdefault(position, []).append(original)
-    for i, text in enumerate(texts):
-        stream.append(Complaint(ids[i], text))
+    for original in originals.tolist():
+        copies_after.setdefault(int(rng.integers(original, len(rows))), []).append(original)
+    stream: list[Complaint] = []
+    for i, row in enumerate(rows):
+        stream.append(_complaint(row, str(row["id"]), str(row["teks"])))
         for original in copies_after.get(i, []):
-            stream.append(Complaint(f"copy-{ids[original]}", resubmit(texts[original], rng)))
-    index = SimilarityIndex(config)
-    answers = index.add(stream)
+            source = rows[original]
+            stream.append(_complaint(source, f"copy-{source['id']}", resubmit(str(source["teks"]), rng)))
+    return stream
+
+
+def resubmission_quality(stream: list[Complaint], config: SimilarityConfig) -> dict[str, Any]:
+    """Recall on the copies; corpus complaints flagged ``ulang`` (with the pairs, for reading)."""
+    started = time.perf_counter()
+    answers = SimilarityIndex(config).add(stream)
+    seconds = time.perf_counter() - started
     root: dict[str, str] = {}  # corpus id -> the earlier corpus complaint it was matched with
-    flagged_corpus = found = 0
+    flagged: list[tuple[str, str]] = []
+    copies = found = 0
     for complaint, match in zip(stream, answers, strict=True):
-        is_copy = complaint.key.startswith("copy-")
-        if not is_copy:
-            if match is not None and match.kind == KIND_RESUBMISSION:
-                flagged_corpus += 1
+        resubmission = match is not None and match.kind == KIND_RESUBMISSION
+        if not complaint.key.startswith("copy-"):
+            if match is not None and resubmission:
+                flagged.append((match.key, complaint.key))
                 root[complaint.key] = root.get(match.key, match.key)
             continue
+        copies += 1
         original = complaint.key.removeprefix("copy-")
-        if match is not None and match.kind == KIND_RESUBMISSION:
+        if match is not None and resubmission:
             target = match.key.removeprefix("copy-")
-            if target == original or root.get(original) == target or root.get(target) == original:
-                found += 1
+            found += target == original or root.get(original) == target or root.get(target, target) == original
+    corpus_rows = len(stream) - copies
     return {
-        "copies": count,
-        "recall": found / count,
-        "corpus_rows": len(texts),
-        "false_alarms": flagged_corpus,
-        "false_alarm_rate": flagged_corpus / len(texts),
+        "threshold": config.resubmission_threshold,
+        "copies": copies,
+        "recall": found / copies,
+        "corpus_rows": corpus_rows,
+        "flagged": len(flagged),
+        "flagged_rate": len(flagged) / corpus_rows,
+        "flagged_pairs": flagged,
+        "us_per_row": 1e6 * seconds / len(stream),
     }
 
 
 def related_quality(frame: pd.DataFrame, opd_of: dict[str, str], config: SimilarityConfig) -> dict[str, Any]:
-    """Precision and recall of ``terkait`` on the checked pairs."""
+    """Precision and recall of a match (``terkait`` or ``ulang``) on the checked pairs, ``unsure`` left out."""
     pairs = pd.read_csv(PAIRS, comment="#", dtype=str)
-    by_id = frame.set_index(frame["id"].astype(str))
-    days = dict(zip(by_id.index, _days(by_id["tanggal"]), strict=True))
+    pairs = pairs[pairs["verdict"] != "unsure"]
+    rows = {str(row["id"]): row for row in frame.to_dict("records")}
     tp = fp = fn = tn = 0
+    kinds: dict[str, int] = {}
     for pair in pairs.itertuples(index=False):
+        first, second = (rows[key] for key in (pair.id_a, pair.id_b))
         complaints = [
-            Complaint(
-                key,
-                str(by_id.at[key, "teks"]),
-                kelurahan=by_id.at[key, "kelurahan"],
-                kecamatan=by_id.at[key, "kecamatan"],
-                opd=opd_of[key],
-                day=days[key],
-            )
-            for key in (pair.id_a, pair.id_b)
+            _complaint(row, str(row["id"]), str(row["teks"]), opd_of[str(row["id"])]) for row in (first, second)
         ]
         match = SimilarityIndex(config).add(complaints)[1]
-        flagged = match is not None and match.kind in (KIND_RELATED, KIND_RESUBMISSION)
+        flagged = match is not None
+        if match is not None:
+            kinds[match.kind] = kinds.get(match.kind, 0) + 1
         related = pair.verdict == "related"
         tp += flagged and related
         fp += flagged and not related
         fn += not flagged and related
         tn += not flagged and not related
     return {
-        "pairs": len(pairs),
+        "threshold": config.related_threshold,
         "related": tp + fn,
         "hard_negatives": fp + tn,
+        "flagged": tp + fp,
         "precision": tp / (tp + fp) if tp + fp else float("nan"),
         "recall": tp / (tp + fn) if tp + fn else float("nan"),
-        "false_positives": fp,
+        "kinds": kinds,
     }
+
+
+def speed_input(frame: pd.DataFrame, rows: int, path: Path, seed: int, originals_share: float = 0.1) -> Path:
+    """``rows`` rows: the corpus complaints spread over the first rows (``originals_share`` of them), the
+    rest re-worded copies of an earlier original; written in slices, ids ``o<n>`` and ``c<n>``."""
+    rng = np.random.default_rng(seed)
+    source = frame[["teks", "kelurahan", "kecamatan", "tanggal"]].to_dict("records")
+    step, written, next_original = 50_000, 0, 0
+    while written < rows:
+        batch: list[dict[str, Any]] = []
+        for n in range(written, min(rows, written + step)):
+            if next_original < len(source) and (next_original == 0 or rng.random() < originals_share):
+                batch.append({"id": f"o{next_original}", **source[next_original]})
+                next_original += 1
+            else:
+                row = source[int(rng.integers(0, next_original))]
+                batch.append({"id": f"c{n}", **row, "teks": resubmit(str(row["teks"]), rng)})
+        pd.DataFrame(batch).to_csv(path, mode="w" if written == 0 else "a", header=written == 0, index=False)
+        written += len(batch)
+    return path
+
+
+def _flagged_copies(output: Path) -> float:
+    done = pd.read_csv(output, usecols=["id", "duplicate_of"], dtype=str)
+    copies = done[done["id"].str.startswith("c")]
+    return float(copies["duplicate_of"].notna().mean())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model-dir", type=Path, required=True, help="Trained model directory (surabaya).")
+    parser.add_argument("--resubmissions", type=int, default=3000, help="Re-worded copies in the quality set.")
+    parser.add_argument("--rows", type=int, default=100_000, help="Rows of the speed runs.")
+    parser.add_argument("--large-rows", type=int, default=1_000_000, help="Rows of the memory run (0: skip).")
+    parser.add_argument("--jobs", type=int, default=1)
+    parser.add_argument("--chunk-size", type=int, default=2_000)
+    parser.add_argument("--seed", type=int, default=12)
+    parser.add_argument("--output", type=Path, default=REPO / "BENCHMARKS.md")
+    args = parser.parse_args()
+    if not CORPUS.is_dir():
+        raise SystemExit(f"the real corpus {CORPUS} is not here; this benchmark needs it")
+    load_start = os.getloadavg()[0]
+    frame = corpus()
+    frame["day"] = _days(frame["tanggal"])
+    base = SimilarityConfig()
+
+    stream = resubmission_stream(frame, args.resubmissions, args.seed)
+    sweep = [resubmission_quality(stream, replace(base, resubmission_threshold=t)) for t in (0.3, 0.4, 0.5, 0.6)]
+    for result in sweep:
+        print({k: v for k, v in result.items() if k != "flagged_pairs"}, file=sys.stderr)
+    chosen = next(r for r in sweep if r["threshold"] == base.resubmission_threshold)
+    if os.environ.get("DUPLICATES_PRINT_FLAGGED"):  # for reading on the terminal only: never into a file
+        for earlier, later in chosen["flagged_pairs"]:
+            print(f"flagged {earlier} {later}", file=sys.stderr)
+
+    router, meta = load_model(args.model_dir)
+    routing = router.route(frame["teks"].tolist())
+    predicted = routing.classes[routing.top[:, 0]].astype(str).tolist()
+    opd_of = dict(zip(frame["id"].astype(str), predicted, strict=True))
+    related = [related_quality(frame, opd_of, replace(base, related_threshold=t)) for t in (0.3, 0.4, 0.5, 0.6, 0.7)]
+    for result in related:
+        print(result, file=sys.stderr)
+
+    with tempfile.TemporaryDirectory(prefix="disposisi-dups-") as tmp:
+        folder = Path(tmp)
+        small = speed_input(frame, args.rows, folder / "small.csv", args.seed)
+        plain = run_classify(small, args.model_dir, folder / "plain.csv", args.jobs, args.chunk_size)
+        dups = run_classify(small, args.model_dir, folder / "dups.csv", args.jobs, args.chunk_size, ("--duplicates",))
+        flagged_small = _flagged_copies(folder / "dups.csv")
+        print(plain, dups, flagged_small, file=sys.stderr)
+        large = large_plain = None
+        flagged_large = float("nan")
+        if args.large_rows:
+            small.unlink()
+            big = speed_input(frame, args.large_rows, folder / "large.csv", args.seed + 1)
+            large_plain = run_classify(big, args.model_dir, folder / "lplain.csv", args.jobs, args.chunk_size)
+            (folder / "lplain.csv").unlink()
+            large = run_classify(
+                big, args.model_dir, folder / "ldups.csv", args.jobs, args.chunk_size, ("--duplicates",)
+            )
+            flagged_large = _flagged_copies(folder / "ldups.csv")
+            print(large_plain, large, flagged_large, file=sys.stderr)
+
+    lines = [
+        f"`python benchmarks/duplicates.py --model-dir {args.model_dir}` ({time.strftime('%Y-%m-%d')}; "
+        f"{platform.machine()}, {os.cpu_count()} cores shared with other work, Python {platform.python_version()}, "
+        f"model `{meta.version}`; load average {load_start:.1f} at the start, {os.getloadavg()[0]:.1f} at the end).",
+        "",
+        f"**Re-submissions (`ulang`).** {args.resubmissions:,} complaints of surabaya train+dev drawn at random "
+        "(seeded) were sent again with one to three changes (slang swaps, typos, greeting dropped or added, a "
+        "sentence added or cut, spacing, case) and placed after their original in the stream of all "
+        f"{chosen['corpus_rows']:,} corpus complaints in date order. Recall: copies matched to their original. "
+        "Flagged corpus rows: corpus complaints matched `ulang` to an earlier corpus complaint (the corpus has no "
+        "exact duplicates, but it does hold real re-submissions; see below).",
+        "",
+        "| Jaccard threshold | recall on copies | corpus rows flagged | search time per row (us) |",
+        "|---:|---:|---:|---:|",
+    ]
+    for r in sweep:
+        mark = " (chosen)" if r is chosen else ""
+        lines.append(
+            f"| {r['threshold']}{mark} | {r['recall']:.3f} | {r['flagged']} ({100 * r['flagged_rate']:.2f}%) | "
+            f"{r['us_per_row']:.0f} |"
+        )
+    lines += [
+        "",
+        f"**Related (`terkait`).** The checked pairs of `benchmarks/related_pairs.csv` ({related[0]['related']} "
+        f"related, {related[0]['hard_negatives']} hard negatives: same OPD and kelurahan, another problem; "
+        "`unsure` left out), each fed to a fresh index in date order with the model's predicted OPD. A pair "
+        "counts as found when the later one is matched to the earlier (`terkait`, or `ulang` for a citizen "
+        "writing about their own case again).",
+        "",
+        "| overlap threshold | flagged | precision | recall | kinds |",
+        "|---:|---:|---:|---:|---|",
+    ]
+    for r in related:
+        mark = " (chosen)" if r["threshold"] == base.related_threshold else ""
+        lines.append(
+            f"| {r['threshold']}{mark} | {r['flagged']} | {r['precision']:.2f} | {r['recall']:.2f} | {r['kinds']} |"
+        )
+    lines += [
+        "",
+        f"**Speed and memory.** `disposisi classify --jobs {args.jobs}` with and without `--duplicates` on inputs "
+        f"where about {100 * 0.9:.0f}% of the rows are re-worded copies of an earlier row (ids `c<n>`).",
+        "",
+        "| rows | without (s) | with `--duplicates` (s) | ratio | copies flagged | peak RSS without / with (MiB) |",
+        "|---:|---:|---:|---:|---:|---:|",
+        f"| {args.rows:,} | {plain['seconds']:.1f} | {dups['seconds']:.1f} | {dups['seconds'] / plain['seconds']:.2f} "
+        f"| {100 * flagged_small:.2f}% | {plain['peak_rss_mib']:.0f} / {dups['peak_rss_mib']:.0f} |",
+    ]
+    if large is not None and large_plain is not None:
+        lines.append(
+            f"| {args.large_rows:,} | {large_plain['seconds']:.1f} | {large['seconds']:.1f} | "
+            f"{large['seconds'] / large_plain['seconds']:.2f} | {100 * flagged_large:.2f}% | "
+            f"{large_plain['peak_rss_mib']:.0f} / {large['peak_rss_mib']:.0f} |"
+        )
+    write_section("\n".join(lines), args.output, SECTION)
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

@@ -13,8 +13,10 @@ Two kinds of match, both against complaints seen *earlier* (in input order):
   generic texts such as "jalan berlubang" are the same words about different streets).
 - ``terkait`` (related): a different citizen about the same problem: the same place (the ``kelurahan`` or
   ``kecamatan`` the citizen gave, or else a street named in the text), the same predicted OPD, within
-  ``window_days`` of each other when dates are known, and a shared topic: the overlap coefficient of their
-  content words (shared words over the words of the shorter) is at least ``related_threshold``.
+  ``window_days`` of each other when dates are known, and the same words about it: at least
+  ``related_min_pairs`` pairs of adjacent content words in common, and their overlap coefficient (shared pairs
+  over the pairs of the shorter text) at least ``related_threshold``. Single shared words are too weak a
+  signal: complaints about two broken street lights in one kelurahan share "lampu", "pju", "mati".
 
 :class:`SimilarityIndex` is pure (no I/O) and bounded: it remembers at most ``max_rows`` complaints for
 re-submissions (the oldest are forgotten first) and ``related_per_place`` per place and OPD among at most
@@ -26,17 +28,15 @@ process and can be stored (:func:`band_keys`).
 from __future__ import annotations
 
 import re
-import zlib
+from array import array
 from collections import OrderedDict, deque
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
-from models.caches import CACHE_SIZE
-from models.text import load_stopwords, normalise, tokenize
+from models.minhash import Prepared, prepare, word_hash
 
 __all__ = [
     "KIND_RELATED",
@@ -45,20 +45,11 @@ __all__ = [
     "Match",
     "SimilarityConfig",
     "SimilarityIndex",
-    "band_keys",
-    "jaccard",
     "place_of",
-    "shingle_hashes",
-    "signatures",
 ]
 
 KIND_RESUBMISSION = "ulang"
 KIND_RELATED = "terkait"
-_SEED = 1212
-_MASK32 = np.uint64(0xFFFFFFFF)
-# Multiplier of the pair hash (a 64-bit odd constant, from splitmix64) and the salt of pair shingles.
-_PAIR_MULT = np.uint64(0x9E3779B97F4A7C15)
-_BAND_MULT = np.uint64(0xBF58476D1CE4E5B9)
 _STREET_WORDS = frozenset({"jalan", "jl", "jln", "gang", "gg"})
 # Words that open a street name without naming it ("jalan raya darmo"): the next word is taken too.
 _STREET_PREFIXES = frozenset({"raya", "kampung", "kh", "dr", "ir", "mayjen", "jenderal", "letjen", "kolonel"})
@@ -70,11 +61,12 @@ class SimilarityConfig:
     """Thresholds and bounds of the search (see the module docstring for what each means)."""
 
     resubmission_threshold: float = 0.4
-    related_threshold: float = 0.5
+    related_threshold: float = 0.25
+    related_min_pairs: int = 3
     window_days: int = 14
-    bands: int = 32
+    bands: int = 24
     rows_per_band: int = 2
-    max_rows: int = 200_000
+    max_rows: int = 100_000
     related_per_place: int = 8
     max_places: int = 50_000
 
@@ -83,7 +75,7 @@ class SimilarityConfig:
             value = getattr(self, name)
             if not 0.0 < value <= 1.0:
                 raise ValueError(f"{name} must be in (0, 1], got {value}")
-        for name in ("bands", "rows_per_band", "max_rows", "related_per_place", "max_places"):
+        for name in ("bands", "rows_per_band", "max_rows", "related_min_pairs", "related_per_place", "max_places"):
             value = getattr(self, name)
             if value < 1:
                 raise ValueError(f"{name} must be at least 1, got {value}")
@@ -116,162 +108,92 @@ class Match:
     kind: str
 
 
-@lru_cache(maxsize=CACHE_SIZE)
-def _word_hash(word: str) -> int:
-    return zlib.crc32(word.encode("utf-8"))
+_STREET_HASHES = frozenset(map(word_hash, _STREET_WORDS))
+_STREET_PREFIX_HASHES = frozenset(map(word_hash, _STREET_PREFIXES))
 
 
-def _content_words(text: str) -> list[str]:
-    stopwords = load_stopwords()
-    return [w for w in tokenize(normalise(text)) if w not in stopwords]
-
-
-def _street(words: Sequence[str]) -> str | None:
-    """``jalan <name>`` (the word after jalan/jl/gang, two when the first is a title) named in the text."""
-    for i, word in enumerate(words[:-1]):
-        if word in _STREET_WORDS:
-            name = words[i + 1 : i + 3] if words[i + 1] in _STREET_PREFIXES else words[i + 1 : i + 2]
-            return "jalan " + " ".join(name)
+def _street(hashes: Sequence[int]) -> str | None:
+    """The street named in a text (the word after jalan/jl/gang, two when the first is a title such as
+    "raya"), as the hashes of its words; ``None`` when the text names none."""
+    for i, word in enumerate(hashes[:-1]):
+        if word in _STREET_HASHES:
+            name = hashes[i + 1 : i + 3] if hashes[i + 1] in _STREET_PREFIX_HASHES else hashes[i + 1 : i + 2]
+            return "-".join(map(str, name))
     return None
 
 
-def place_of(kelurahan: Any = None, kecamatan: Any = None, words: Sequence[str] = ()) -> str | None:
-    """The place of a complaint: the kelurahan the citizen gave, else the kecamatan, else a street in the
-    text (``words``: its tokens); ``None`` when nothing places it. Case and punctuation do not matter."""
+def place_of(kelurahan: Any = None, kecamatan: Any = None, hashes: Sequence[int] = ()) -> str | None:
+    """The place of a complaint: the kelurahan the citizen gave, else the kecamatan, else a street named in
+    the text (``hashes``: :func:`content_hashes` of it); ``None`` when nothing places it. Case and
+    punctuation of the fields do not matter."""
     for value, prefix in ((kelurahan, "kel"), (kecamatan, "kec")):
         if isinstance(value, str):
             name = _NOT_PLACE_RE.sub(" ", value.lower()).strip()
             if name and name not in ("nan", "none", "-"):
                 return f"{prefix}:{name}"
-    street = _street(words)
+    street = _street(hashes)
     return f"jl:{street}" if street else None
-
-
-def _params(num_perm: int) -> tuple[np.ndarray, np.ndarray]:
-    rng = np.random.default_rng(_SEED)
-    a = rng.integers(1, 2**63, size=num_perm, dtype=np.uint64) | np.uint64(1)
-    b = rng.integers(0, 2**63, size=num_perm, dtype=np.uint64)
-    return a, b
-
-
-@lru_cache(maxsize=8)
-def _cached_params(num_perm: int) -> tuple[np.ndarray, np.ndarray]:
-    return _params(num_perm)
-
-
-def shingle_hashes(words: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Sorted unique uint32 hashes of the words, and of the words together with adjacent pairs."""
-    if not words:
-        empty = np.zeros(0, dtype=np.uint32)
-        return empty, empty
-    single = np.fromiter(map(_word_hash, words), dtype=np.uint64, count=len(words))
-    pairs = (single[:-1] * _PAIR_MULT + single[1:]) & _MASK32
-    both = np.unique(np.concatenate([single, pairs ^ np.uint64(0x5BD1E995)]).astype(np.uint32))
-    return np.unique(single.astype(np.uint32)), both
-
-
-def signatures(sets: Sequence[np.ndarray], num_perm: int) -> np.ndarray:
-    """MinHash signatures (``len(sets)`` x ``num_perm``, uint32) of uint32 hash sets, one numpy pass over
-    all of them. A hash ``x`` is permuted by multiply-shift, ``(a x + b) >> 32`` on 64 bits. An empty set
-    gets the all-ones signature (it matches nothing: its band keys are never looked up)."""
-    out = np.full((len(sets), num_perm), 0xFFFFFFFF, dtype=np.uint32)
-    lengths = np.fromiter((len(s) for s in sets), dtype=np.int64, count=len(sets))
-    filled = np.flatnonzero(lengths)
-    if not len(filled):
-        return out
-    a, b = _cached_params(num_perm)
-    values = np.concatenate([sets[int(i)] for i in filled]).astype(np.uint64)
-    ends = np.cumsum(lengths[filled])
-    starts = ends - lengths[filled]
-    budget = max(1, 2**20 // num_perm)  # hash values per block: the block matrix stays ~8 MB
-    minima = np.empty((len(filled), num_perm), dtype=np.uint32)
-    row = 0
-    while row < len(filled):  # blocks of whole sets, so that reduceat sees each set inside one block
-        stop = max(row + 1, int(np.searchsorted(ends, starts[row] + budget, side="right")))
-        first, last = int(starts[row]), int(ends[stop - 1])
-        block = ((values[first:last, None] * a[None, :] + b[None, :]) >> np.uint64(32)).astype(np.uint32)
-        minima[row:stop] = np.minimum.reduceat(block, starts[row:stop] - first, axis=0)
-        row = stop
-    out[filled] = minima
-    return out
-
-
-def band_keys(signature: np.ndarray, rows_per_band: int) -> np.ndarray:
-    """One int64 key per band of each signature (``n`` x ``bands``); the band number is part of the key."""
-    n, num_perm = signature.shape
-    bands = num_perm // rows_per_band
-    grouped = signature[:, : bands * rows_per_band].reshape(n, bands, rows_per_band).astype(np.uint64)
-    keys = np.broadcast_to(np.arange(bands, dtype=np.uint64) + np.uint64(1), (n, bands)).copy()
-    for r in range(rows_per_band):
-        keys = keys * _BAND_MULT + grouped[:, :, r]
-    return keys.view(np.int64)
-
-
-def jaccard(a: np.ndarray, b: np.ndarray) -> float:
-    """Exact Jaccard similarity of two sorted unique hash arrays (0 when both are empty)."""
-    if not len(a) or not len(b):
-        return 0.0
-    shared = len(np.intersect1d(a, b, assume_unique=True))
-    return shared / (len(a) + len(b) - shared)
-
-
-def _overlap(words: set[int], other: np.ndarray) -> float:
-    if not words or not len(other):
-        return 0.0
-    shared = sum(1 for h in other.tolist() if h in words)
-    return shared / min(len(words), len(other))
 
 
 class SimilarityIndex:
     """Complaints seen so far, in order; :meth:`add` answers for new ones, then remembers them.
 
-    Re-submissions: a ring of the last ``max_rows`` complaints (their shingles and keys) and a table from
-    band key to the *earliest* remembered complaint with that key, so that a group of copies points at its
-    first member. Related: per (place, OPD) the last ``related_per_place`` complaints (their content words and
-    day), for at most ``max_places`` such pairs, least recently used forgotten first.
+    Re-submissions: a ring of the last ``max_rows`` complaints (their shingles and band keys) and a table
+    from band key to the *earliest* remembered complaint with that key, so that a group of copies points at
+    its first member. Related: per (place, OPD) the last ``related_per_place`` complaints (their word pairs
+    and day), for at most ``max_places`` such pairs, least recently used forgotten first.
     """
 
     def __init__(self, config: SimilarityConfig | None = None) -> None:
         self.config = config or SimilarityConfig()
         size = self.config.max_rows
         self._seen = 0
+        # the ring of remembered complaints, by sequence number modulo max_rows
         self._keys: list[str | None] = [None] * size
         self._shingles: list[np.ndarray | None] = [None] * size
         self._bands: list[np.ndarray | None] = [None] * size
         self._field_places: list[str | None] = [None] * size
-        self._table: dict[int, int] = {}
-        self._places: OrderedDict[tuple[str, str], deque[tuple[str, int | None, np.ndarray]]] = OrderedDict()
+        self._table: dict[int, int] = {}  # band key -> sequence number of the earliest remembered complaint
+        self._places: OrderedDict[tuple[str, str], deque[tuple[str, int | None, array[int]]]] = OrderedDict()
 
     def __len__(self) -> int:
         """How many complaints are remembered for re-submissions."""
         return min(self._seen, self.config.max_rows)
 
-    def add(self, complaints: Sequence[Complaint]) -> list[Match | None]:
+    def prepare(self, texts: Sequence[str]) -> Prepared:
+        """:func:`models.minhash.prepare` with this index's bands (any process can run it)."""
+        return prepare(texts, self.config.bands, self.config.rows_per_band)
+
+    def add(self, complaints: Sequence[Complaint], prepared: Prepared | None = None) -> list[Match | None]:
         """The match of each complaint among the earlier ones (those added before, and those before it in
-        ``complaints``), ``None`` when it matches none; then every complaint is remembered."""
-        words = [_content_words(c.text) for c in complaints]
-        hashed = [shingle_hashes(w) for w in words]
-        keys = band_keys(signatures([h[1] for h in hashed], self.config.num_perm), self.config.rows_per_band)
+        ``complaints``), ``None`` when it matches none; then every complaint is remembered. ``prepared``:
+        :meth:`prepare` of their texts, when it was computed elsewhere."""
+        if prepared is None:
+            prepared = self.prepare([c.text for c in complaints])
+        if len(prepared) != len(complaints):
+            raise ValueError(f"prepared holds {len(prepared)} texts for {len(complaints)} complaints")
         answers: list[Match | None] = []
         for i, complaint in enumerate(complaints):
-            single, both = hashed[i]
+            words, pairs, both = prepared.row(i)
             if not len(both):  # nothing to compare (no content words): matches nothing, not remembered
                 answers.append(None)
                 continue
             field_place = place_of(complaint.kelurahan, complaint.kecamatan)
-            place = (field_place or place_of(words=words[i])) if complaint.opd else None
-            match = self._resubmission(both, keys[i], field_place)
+            place = (field_place or place_of(hashes=words.tolist())) if complaint.opd else None
+            bands = prepared.keys[i]
+            match = self._resubmission(both, bands.tolist(), field_place)
             if match is None and place is not None:
-                match = self._related(place, complaint, single)
+                match = self._related(place, complaint, pairs)
             answers.append(match)
-            self._remember(complaint, field_place, place, single, both, keys[i])
+            self._remember(complaint, field_place, place, pairs, both, bands)
         return answers
 
-    def _resubmission(self, shingles: np.ndarray, keys: np.ndarray, field_place: str | None) -> Match | None:
+    def _resubmission(self, shingles: np.ndarray, bands: list[int], field_place: str | None) -> Match | None:
         best_seq, best = -1, 0.0
         size = self.config.max_rows
+        own: set[int] | None = None
         checked: set[int] = set()
-        for key in keys.tolist():
+        for key in bands:
             seq = self._table.get(key)
             if seq is None or seq in checked:
                 continue
@@ -281,26 +203,33 @@ class SimilarityIndex:
                 continue
             other = self._shingles[seq % size]
             assert other is not None
-            score = jaccard(shingles, other)
+            if own is None:
+                own = set(shingles.tolist())
+            shared = len(own.intersection(other.tolist()))
+            score = shared / (len(own) + len(other) - shared)
             if score > best or (score == best and seq < best_seq):
                 best_seq, best = seq, score
         if best_seq < 0 or best < self.config.resubmission_threshold:
             return None
-        key = self._keys[best_seq % size]
-        assert key is not None
-        return Match(key, round(best, 4), KIND_RESUBMISSION)
+        earlier = self._keys[best_seq % size]
+        assert earlier is not None
+        return Match(earlier, round(best, 4), KIND_RESUBMISSION)
 
-    def _related(self, place: str, complaint: Complaint, single: np.ndarray) -> Match | None:
+    def _related(self, place: str, complaint: Complaint, pairs: np.ndarray) -> Match | None:
         recent = self._places.get((place, str(complaint.opd)))
-        if not recent:
+        least = self.config.related_min_pairs
+        if not recent or len(pairs) < least:
             return None
-        words = set(single.tolist())
+        own = set(pairs.tolist())
         window = self.config.window_days
         best_key, best = "", 0.0
         for key, day, other in recent:
             if day is not None and complaint.day is not None and abs(day - complaint.day) > window:
                 continue
-            score = _overlap(words, other)
+            shared = len(own.intersection(other))
+            if shared < least:
+                continue
+            score = shared / min(len(own), len(other))
             if score > best:
                 best_key, best = key, score
         if best < self.config.related_threshold:
@@ -312,9 +241,9 @@ class SimilarityIndex:
         complaint: Complaint,
         field_place: str | None,
         place: str | None,
-        single: np.ndarray,
+        pairs: np.ndarray,
         both: np.ndarray,
-        keys: np.ndarray,
+        bands: np.ndarray,
     ) -> None:
         size = self.config.max_rows
         seq = self._seen
@@ -324,10 +253,12 @@ class SimilarityIndex:
             for key in old.tolist():
                 if self._table.get(key) == seq - size:
                     del self._table[key]
-        self._keys[slot], self._shingles[slot], self._bands[slot] = complaint.key, both, keys
+        # views into the chunk's arrays: a chunk is freed when its last remembered row is forgotten
+        self._keys[slot], self._shingles[slot], self._bands[slot] = complaint.key, both, bands
         self._field_places[slot] = field_place
-        for key in keys.tolist():
-            self._table.setdefault(key, seq)
+        setdefault = self._table.setdefault
+        for key in bands.tolist():
+            setdefault(key, seq)
         self._seen += 1
         if place is not None:
             where = (place, str(complaint.opd))
@@ -338,4 +269,4 @@ class SimilarityIndex:
                     self._places.popitem(last=False)
             else:
                 self._places.move_to_end(where)
-            recent.append((complaint.key, complaint.day, single))
+            recent.append((complaint.key, complaint.day, array("I", pairs.tolist())))
