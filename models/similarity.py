@@ -8,7 +8,9 @@ Two kinds of match, both against complaints seen *earlier* (in input order):
   stopwords dropped), cut into *shingles* (the words and the pairs of adjacent words), and two complaints are
   compared by the Jaccard similarity of their shingle sets. Candidates come from MinHash locality-sensitive
   hashing (``bands`` bands of ``rows_per_band`` hash minima each, vectorised with numpy over a chunk), and each
-  candidate is verified by the exact Jaccard of its shingles: ``score >= resubmission_threshold``. Two
+  candidate is verified by the exact Jaccard of its shingles: ``score >= resubmission_threshold``, or
+  ``late_resubmission_threshold`` when both have dates more than ``resubmission_days`` apart (a citizen
+  re-sends within days; months later, alike words are more often another problem of the same kind). Two
   complaints whose location fields name different places are never re-submissions of each other (short
   generic texts such as "jalan berlubang" are the same words about different streets).
 - ``terkait`` (related): a different citizen about the same problem: the same place (the ``kelurahan`` or
@@ -61,6 +63,8 @@ class SimilarityConfig:
     """Thresholds and bounds of the search (see the module docstring for what each means)."""
 
     resubmission_threshold: float = 0.4
+    resubmission_days: int = 14
+    late_resubmission_threshold: float = 0.75
     related_threshold: float = 0.25
     related_min_pairs: int = 3
     window_days: int = 14
@@ -71,7 +75,7 @@ class SimilarityConfig:
     max_places: int = 50_000
 
     def __post_init__(self) -> None:
-        for name in ("resubmission_threshold", "related_threshold"):
+        for name in ("resubmission_threshold", "late_resubmission_threshold", "related_threshold"):
             value = getattr(self, name)
             if not 0.0 < value <= 1.0:
                 raise ValueError(f"{name} must be in (0, 1], got {value}")
@@ -79,8 +83,9 @@ class SimilarityConfig:
             value = getattr(self, name)
             if value < 1:
                 raise ValueError(f"{name} must be at least 1, got {value}")
-        if self.window_days < 0:
-            raise ValueError(f"window_days must be at least 0, got {self.window_days}")
+        for name in ("window_days", "resubmission_days"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be at least 0, got {getattr(self, name)}")
 
     @property
     def num_perm(self) -> int:
@@ -153,6 +158,7 @@ class SimilarityIndex:
         self._shingles: list[np.ndarray | None] = [None] * size
         self._bands: list[np.ndarray | None] = [None] * size
         self._field_places: list[str | None] = [None] * size
+        self._days: list[int | None] = [None] * size
         self._table: dict[int, int] = {}  # band key -> sequence number of the earliest remembered complaint
         self._places: OrderedDict[tuple[str, str], deque[tuple[str, int | None, array[int]]]] = OrderedDict()
 
@@ -181,16 +187,19 @@ class SimilarityIndex:
             field_place = place_of(complaint.kelurahan, complaint.kecamatan)
             place = (field_place or place_of(hashes=words.tolist())) if complaint.opd else None
             bands = prepared.keys[i]
-            match = self._resubmission(both, bands.tolist(), field_place)
+            match = self._resubmission(both, bands.tolist(), field_place, complaint.day)
             if match is None and place is not None:
                 match = self._related(place, complaint, pairs)
             answers.append(match)
             self._remember(complaint, field_place, place, pairs, both, bands)
         return answers
 
-    def _resubmission(self, shingles: np.ndarray, bands: list[int], field_place: str | None) -> Match | None:
+    def _resubmission(
+        self, shingles: np.ndarray, bands: list[int], field_place: str | None, day: int | None
+    ) -> Match | None:
         best_seq, best = -1, 0.0
-        size = self.config.max_rows
+        config = self.config
+        size = config.max_rows
         own: set[int] | None = None
         checked: set[int] = set()
         for key in bands:
@@ -207,9 +216,13 @@ class SimilarityIndex:
                 own = set(shingles.tolist())
             shared = len(own.intersection(other.tolist()))
             score = shared / (len(own) + len(other) - shared)
+            other_day = self._days[seq % size]
+            late = day is not None and other_day is not None and abs(day - other_day) > config.resubmission_days
+            if score < (config.late_resubmission_threshold if late else config.resubmission_threshold):
+                continue
             if score > best or (score == best and seq < best_seq):
                 best_seq, best = seq, score
-        if best_seq < 0 or best < self.config.resubmission_threshold:
+        if best_seq < 0:
             return None
         earlier = self._keys[best_seq % size]
         assert earlier is not None
@@ -255,7 +268,7 @@ class SimilarityIndex:
                     del self._table[key]
         # views into the chunk's arrays: a chunk is freed when its last remembered row is forgotten
         self._keys[slot], self._shingles[slot], self._bands[slot] = complaint.key, both, bands
-        self._field_places[slot] = field_place
+        self._field_places[slot], self._days[slot] = field_place, complaint.day
         setdefault = self._table.setdefault
         for key in bands.tolist():
             setdefault(key, seq)
