@@ -108,13 +108,19 @@ def keep_complaints(
             )
         )
     stored_flags = dict(zip([n.id for n in new], complaints.add(new, now=now), strict=True))
+    repeats = complaints.duplicates([i for i, stored in stored_flags.items() if stored])
     status_of = {n.id: n.status for n in new}
     results = []
     for item in items:
         stored = stored_flags.get(item.id, False)
         stored_flags[item.id] = False  # a second copy of an id in the same request is skipped
         status = status_of[item.id] if stored else "sudah_ada"
-        results.append(StoredResult(id=item.id, status=status, stored=stored))  # type: ignore[arg-type]
+        result = StoredResult(id=item.id, status=status, stored=stored)  # type: ignore[arg-type]
+        repeat = repeats.get(item.id) if stored else None
+        if repeat is not None:
+            result.duplicate_of, result.duplicate_score = repeat.duplicate_of, repeat.duplicate_score
+            result.duplicate_kind = repeat.duplicate_kind  # type: ignore[assignment]
+        results.append(result)
     count = sum(r.stored for r in results)
     logger.info("desk: %d complaints stored, %d skipped as known", count, len(results) - count)
     return ComplaintsOut(stored=count, skipped=len(results) - count, results=results)

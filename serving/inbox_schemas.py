@@ -43,6 +43,9 @@ class StoredResult(BaseModel):
     id: str
     status: Status | Literal["sudah_ada"]
     stored: bool
+    duplicate_of: str | None = None  # the earlier stored complaint this one repeats
+    duplicate_score: float | None = None
+    duplicate_kind: Literal["ulang", "terkait"] | None = None
 
 
 class ComplaintsOut(BaseModel):
