@@ -192,7 +192,7 @@ def decide(
         note=masked_field(body.note),
     )
     try:
-        row = record_decision(complaints, store, complaint_id, decision)
+        row = record_decision(complaints, store, complaint_id, decision, group=body.group)
     except UnknownComplaintError as exc:
         raise NotFoundError(str(exc)) from exc
     return desk_view(row, due_policy(settings))
@@ -209,22 +209,24 @@ def undo(complaint_id: str, request: Request, settings: SettingsDep, complaints:
 
 
 def record_decision(
-    complaints: ComplaintStore, store: FeedbackStore, complaint_id: str, decision: Decision
+    complaints: ComplaintStore, store: FeedbackStore, complaint_id: str, decision: Decision, *, group: bool = False
 ) -> ComplaintRow:
     """Record ``decision`` on the complaint (trail kept) and, when it routes to an OPD, store it as a feedback row
-    in the training format; the API and the /admin page both decide through here."""
-    row = complaints.decide(complaint_id, decision)
+    in the training format; the API and the /admin page both decide through here. With ``group`` the waiting
+    complaints of its group of similar ones get the same decision (a trail entry and a feedback row each)."""
+    rows = complaints.decide_group(complaint_id, decision) if group else [complaints.decide(complaint_id, decision)]
     if decision.opd:
-        suggestion = suggestion_of(row)
-        store.add(
-            text=row.text,
-            opd=decision.opd,
-            complaint_id=row.id,
-            urgency=row.decided_urgency,
-            suggested_opd=row.top_opd,
-            model_version=row.model_version or suggestion.get("model_version"),
-        )
-    return row
+        for row in rows:
+            suggestion = suggestion_of(row)
+            store.add(
+                text=row.text,
+                opd=decision.opd,
+                complaint_id=row.id,
+                urgency=row.decided_urgency,
+                suggested_opd=row.top_opd,
+                model_version=row.model_version or suggestion.get("model_version"),
+            )
+    return rows[0]
 
 
 def desk_view(row: ComplaintRow, policy: DuePolicy) -> DeskComplaint:

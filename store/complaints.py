@@ -138,6 +138,13 @@ class ComplaintStore:
             )
             return {str(key): int(count) for key, count in session.execute(query)}
 
+    def similar_counts(self, rows: Sequence[ComplaintRow]) -> dict[str, int]:
+        """Per row, how many other stored complaints are in its group (the first complaint of the group and the
+        ones that repeat it): the desk's "N laporan serupa"."""
+        roots = {row.id: row.duplicate_of or row.id for row in rows}
+        sizes = self.group_sizes(sorted(set(roots.values())))
+        return {cid: sizes.get(root, 0) for cid, root in roots.items()}  # (1 + members) - itself
+
     def similar(self, query: Complaint, k: int) -> list[SimilarComplaint]:
         """The ``k`` stored complaints most like ``query`` (:func:`store.duplicates.most_similar`)."""
         with self.engine.connect() as connection:

@@ -1,4 +1,4 @@
-"""Duplicates in the API: POST /v1/complaints says which earlier complaint each repeats; /v1/route lists similar ones."""
+"""Duplicates in the API: POST /v1/complaints names the earlier complaint each repeats; /v1/route lists similar."""
 
 from __future__ import annotations
 
