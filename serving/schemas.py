@@ -11,7 +11,17 @@ import unicodedata
 from collections.abc import Sequence
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    StrictInt,
+    StrictStr,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 from models.router import Suggestion
 from serving.errors import InvalidInputError
@@ -196,7 +206,16 @@ class RouteOut(BaseModel):
     needs_review: bool
     explanation: Explanation
     model_version: str
-    similar: list[SimilarOut] | None = None
+    similar: list[SimilarOut] | None = Field(
+        default=None, description='Only with "similar": k in the request: the most similar stored complaints.'
+    )
+
+    @model_serializer(mode="wrap")
+    def _without_unasked_similar(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        if data.get("similar") is None:
+            data.pop("similar", None)  # the answer keeps its shape unless similar complaints were asked for
+        return data
 
     @classmethod
     def from_suggestion(cls, complaint_id: str | None, suggestion: Suggestion, model_version: str) -> RouteOut:
