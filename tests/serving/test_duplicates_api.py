@@ -2,32 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.serving.conftest import API_KEY, AUTH, OTHER_KEY, MakeClient
+from tests.serving.conftest import AUTH
+from tests.serving.test_inbox_api import desk  # noqa: F401 - the desk on SQLite and PostgreSQL
 
 # Team-written complaints (no real data).
 POTHOLE = "Jalan di depan SDN 3 Kenjeran berlubang besar, sudah dua motor jatuh minggu ini, mohon segera diperbaiki"
 OTHER = "Sampah di pasar Keputran tidak diangkut sudah seminggu, baunya sampai ke rumah warga"
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def desk(request: pytest.FixtureRequest, make_client: MakeClient) -> Iterator[TestClient]:
-    overrides: dict[str, object] = {"api_keys": [f"budi:{API_KEY}", OTHER_KEY]}
-    if request.param == "postgresql":
-        overrides["feedback_url"] = request.getfixturevalue("postgres_url")
-    with make_client(**overrides) as client:
-        yield client
-
-
 def _items(*texts: str) -> list[dict[str, str]]:
     return [{"id": f"K{i}", "text": t, "kelurahan": "Kenjeran"} for i, t in enumerate(texts, 1)]
 
 
-def test_stored_results_carry_the_complaint_they_repeat(desk: TestClient) -> None:
+def test_stored_results_carry_the_complaint_they_repeat(desk: TestClient) -> None:  # noqa: F811 - the imported fixture
     items = _items(POTHOLE, OTHER, "selamat pagi, " + POTHOLE.upper(), POTHOLE + " Sudah lapor sebelumnya.")
     answer = desk.post("/v1/complaints", json={"items": items}, headers=AUTH)
     assert answer.status_code == 200, answer.text
@@ -41,7 +31,7 @@ def test_stored_results_carry_the_complaint_they_repeat(desk: TestClient) -> Non
     assert again["status"] == "sudah_ada" and again["duplicate_of"] is None
 
 
-def test_route_returns_the_most_similar_stored_complaints(desk: TestClient) -> None:
+def test_route_returns_the_most_similar_stored_complaints(desk: TestClient) -> None:  # noqa: F811 - the imported fixture
     desk.post("/v1/complaints", json={"items": _items(POTHOLE, OTHER, POTHOLE + " tolong")}, headers=AUTH)
     answer = desk.post("/v1/route", json={"text": POTHOLE.lower(), "similar": 2}, headers=AUTH)
     assert answer.status_code == 200, answer.text
@@ -52,18 +42,18 @@ def test_route_returns_the_most_similar_stored_complaints(desk: TestClient) -> N
     assert "similar" not in plain  # the answer keeps its shape unless asked
 
 
-def test_route_with_nothing_stored_has_an_empty_list(desk: TestClient) -> None:
+def test_route_with_nothing_stored_has_an_empty_list(desk: TestClient) -> None:  # noqa: F811 - the imported fixture
     answer = desk.post("/v1/route", json={"text": POTHOLE, "similar": 5}, headers=AUTH)
     assert answer.status_code == 200 and answer.json()["similar"] == []
 
 
 @pytest.mark.parametrize("k", [0, 21, -1, "3", 2.5, True])
-def test_similar_out_of_bounds_is_a_422(desk: TestClient, k: object) -> None:
+def test_similar_out_of_bounds_is_a_422(desk: TestClient, k: object) -> None:  # noqa: F811 - the imported fixture
     answer = desk.post("/v1/route", json={"text": POTHOLE, "similar": k}, headers=AUTH)
     assert answer.status_code == 422
     assert "similar" in answer.text
 
 
-def test_empty_text_with_similar_is_a_422(desk: TestClient) -> None:
+def test_empty_text_with_similar_is_a_422(desk: TestClient) -> None:  # noqa: F811 - the imported fixture
     answer = desk.post("/v1/route", json={"text": "  ", "similar": 3}, headers=AUTH)
     assert answer.status_code == 422
