@@ -31,6 +31,8 @@ class BatchOptions:
     Engine: ``jobs`` is the number of worker processes (local engine) or of Dask workers in the
     LocalCluster started when no ``scheduler`` address is given; ``partition_bytes`` is the size of the
     byte ranges that CSV and JSONL files are cut into for the Dask engine.
+    Duplicates: with ``duplicates`` each row is compared with the earlier rows (:mod:`batch.duplicates`);
+    related complaints are looked for within ``duplicate_window_days`` days (column ``tanggal``).
     """
 
     text_column: str = "teks"
@@ -45,12 +47,16 @@ class BatchOptions:
     scheduler: str | None = None
     partition_bytes: int = DEFAULT_PARTITION_BYTES
     progress: bool = True
+    duplicates: bool = False
+    duplicate_window_days: int = 14
 
     def __post_init__(self) -> None:
         for name in ("max_chars", "chunk_size", "jobs", "partition_bytes"):
             value = getattr(self, name)
             if value < 1:
                 raise ValueError(f"{name} must be at least 1, got {value}")
+        if self.duplicate_window_days < 0:
+            raise ValueError(f"duplicate_window_days must be at least 0, got {self.duplicate_window_days}")
         if self.engine not in ENGINES:
             raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {self.engine!r}")
         if self.scheduler and self.engine != "dask":

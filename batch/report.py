@@ -151,6 +151,7 @@ def render_report(summary: dict[str, Any], actions: dict[str, list[dict[str, Any
         "limit": ACTION_LIMIT,
         "urgency_labels": URGENCY_LABELS,
         "accuracy": summary.get("accuracy"),
+        "duplicates": summary.get("duplicates"),
     }
     return _ENV.get_template("report.html").render(context)
 

@@ -29,13 +29,16 @@ import pandas as pd
 from tqdm import tqdm
 
 from batch.cluster import DaskSource
+from batch.duplicates import DUPLICATE_COLUMNS, DuplicateFinder
 from batch.files import BatchError, Chunk, ChunkWriter, InputFile, detect_format, open_input, open_writer
 from batch.options import BatchOptions
 from batch.report import write_report
 from batch.rows import OUTPUT_COLUMNS, add_columns, check_texts, require_text_column, route_texts
 from batch.summary import BatchSummary
 from models.artifact import load_model
+from models.minhash import Prepared
 from models.router import ComplaintRouter
+from models.similarity import SimilarityConfig, SimilarityIndex
 
 __all__ = ["BatchError", "BatchOptions", "classify_file", "default_output"]
 
@@ -81,6 +84,11 @@ def _init_worker(model_dir: str) -> None:
 def _route_in_worker(texts: list[str]) -> dict[str, list[Any]]:
     assert _WORKER_ROUTER is not None, "worker started without a model"
     return route_texts(_WORKER_ROUTER, texts)
+
+
+def _route_and_prepare_in_worker(texts: list[str], config: SimilarityConfig) -> tuple[dict[str, list[Any]], Prepared]:
+    """Routing and, for ``--duplicates``, the index-free part of the search (it runs in parallel here)."""
+    return _route_in_worker(texts), SimilarityIndex(config).prepare(texts)
 
 
 def _pool(jobs: int, model_dir: Path, router: ComplaintRouter) -> ProcessPoolExecutor:
@@ -129,25 +137,39 @@ class LocalSource:
             yield chunk, errors, routable
 
     def frames(self) -> Iterator[pd.DataFrame]:
+        for frame, _ in self.prepared_frames(None):
+            yield frame
+
+    def prepared_frames(self, config: SimilarityConfig | None) -> Iterator[tuple[pd.DataFrame, Prepared | None]]:
+        """Output chunks in input order; with a similarity ``config`` and worker processes, each with the
+        :class:`models.minhash.Prepared` of its routable texts, computed by the worker that routed it."""
         if self.options.jobs == 1:
             for chunk, errors, routable in self._checked():
-                yield add_columns(chunk.frame, errors, route_texts(self.router, routable))
+                yield add_columns(chunk.frame, errors, route_texts(self.router, routable)), None
             return
-        yield from self._pool_frames()
+        yield from self._pool_frames(config)
 
-    def _pool_frames(self) -> Iterator[pd.DataFrame]:
+    def _pool_frames(self, config: SimilarityConfig | None) -> Iterator[tuple[pd.DataFrame, Prepared | None]]:
         jobs = self.options.jobs
         pool = _pool(jobs, self.model_dir, self.router)
-        pending: deque[tuple[pd.DataFrame, list[str], Future[dict[str, list[Any]]]]] = deque()
+        pending: deque[tuple[pd.DataFrame, list[str], Future[Any]]] = deque()
+
+        def done(frame: pd.DataFrame, errors: list[str], future: Future[Any]) -> tuple[pd.DataFrame, Prepared | None]:
+            routed, prepared = future.result() if config is not None else (future.result(), None)
+            return add_columns(frame, errors, routed), prepared
+
         try:
             for chunk, errors, routable in self._checked():
-                pending.append((chunk.frame, errors, pool.submit(_route_in_worker, routable)))
+                future: Future[Any] = (
+                    pool.submit(_route_in_worker, routable)
+                    if config is None
+                    else pool.submit(_route_and_prepare_in_worker, routable, config)
+                )
+                pending.append((chunk.frame, errors, future))
                 while len(pending) > 2 * jobs:  # bounded: memory stays flat, results come in order
-                    frame, errs, future = pending.popleft()
-                    yield add_columns(frame, errs, future.result())
+                    yield done(*pending.popleft())
             while pending:
-                frame, errs, future = pending.popleft()
-                yield add_columns(frame, errs, future.result())
+                yield done(*pending.popleft())
         except BaseException:
             pool.shutdown(wait=False, cancel_futures=True)
             raise
@@ -200,12 +222,25 @@ class _Bar(tqdm):
     monitor_interval = 0
 
 
-def _write_rows(source: Source, writer: ChunkWriter, summary: BatchSummary, show_progress: bool) -> None:
+def _write_rows(
+    source: Source,
+    writer: ChunkWriter,
+    summary: BatchSummary,
+    show_progress: bool,
+    duplicates: DuplicateFinder | None = None,
+) -> None:
     with _Bar(total=None, unit=" rows", disable=not show_progress, dynamic_ncols=True, smoothing=0.1) as bar:
         wrote_any = False
-        for frame in source.frames():
+        chunks: Iterator[tuple[pd.DataFrame, Prepared | None]]
+        if duplicates is not None and isinstance(source, LocalSource):
+            chunks = source.prepared_frames(duplicates.index.config)
+        else:
+            chunks = ((frame, None) for frame in source.frames())
+        for frame, prepared in chunks:
             if wrote_any and len(frame) == 0:
                 continue
+            if duplicates is not None:  # here, in input order, whatever routed the chunk
+                frame = duplicates.mark(frame, prepared)
             writer.write(frame)
             wrote_any = True
             summary.add(frame)
@@ -214,7 +249,8 @@ def _write_rows(source: Source, writer: ChunkWriter, summary: BatchSummary, show
                 bar.total = estimate
             bar.update(len(frame))
         if not wrote_any:  # an empty JSONL file: no columns known, write the output columns only
-            writer.write(pd.DataFrame({name: pd.Series([], dtype=object) for name in OUTPUT_COLUMNS}))
+            names = OUTPUT_COLUMNS + (DUPLICATE_COLUMNS if duplicates is not None else ())
+            writer.write(pd.DataFrame({name: pd.Series([], dtype=object) for name in names}))
 
 
 def _make_source(
@@ -252,6 +288,7 @@ def classify_file(
     router, meta = load_model(model_dir)
     source, engine, delimiter = _make_source(input_text, options, Path(model_dir), router)
     summary = BatchSummary(options)
+    duplicates = DuplicateFinder(options) if options.duplicates else None
     show_progress = options.progress and _stderr_is_terminal()
 
     try:
@@ -264,7 +301,7 @@ def classify_file(
     try:
         with _sigterm_as_exit():
             writer = open_writer(tmp, out_format, delimiter)
-            _write_rows(source, writer, summary, show_progress)
+            _write_rows(source, writer, summary, show_progress, duplicates)
             writer.close()
             os.replace(tmp, output_path)
     except OSError as exc:  # disk full, output folder gone, I/O error
@@ -287,6 +324,8 @@ def classify_file(
         "rows_per_second": round(summary.rows / seconds, 1) if seconds > 0 else 0.0,
         "report": None,
     }
+    if duplicates is not None:
+        result["duplicates"] = duplicates.as_dict()
     if report_path is not None:
         try:
             write_report(result, report_path, summary.actions())

@@ -203,6 +203,12 @@ def format_summary(summary: dict[str, Any]) -> list[str]:
             f"accuracy against column {accuracy['column']}: {100 * accuracy['accuracy']:.1f}% "
             f"({accuracy['correct']} of {accuracy['rows']} labelled rows)"
         )
+    duplicates = summary.get("duplicates")
+    if duplicates:
+        lines.append(
+            f"duplicates: {duplicates['rows']} rows repeat an earlier one (ulang {duplicates['ulang']}, "
+            f"terkait {duplicates['terkait']}) in {duplicates['groups']} groups"
+        )
     lines.extend(f"hint: {hint}" for hint in summary.get("hints", []))
     if summary.get("report"):
         lines.append(f"report: {summary['report']}")

@@ -93,9 +93,13 @@ def _tree_pss_kib(root: int) -> int:
     return total
 
 
-def run_classify(source: Path, model_dir: Path, output: Path, jobs: int, chunk_size: int) -> dict[str, float]:
+def run_classify(
+    source: Path, model_dir: Path, output: Path, jobs: int, chunk_size: int, extra: tuple[str, ...] = ()
+) -> dict[str, float]:
+    """Time one ``disposisi classify`` run (``extra``: more options, e.g. ``--duplicates``) and its peak memory."""
     command = [sys.executable, "-m", "disposisi", "classify", str(source), "--model-dir", str(model_dir)]
     command += ["--output", str(output), "--jobs", str(jobs), "--chunk-size", str(chunk_size), "--quiet", "--json"]
+    command += list(extra)
     started = time.perf_counter()
     process = subprocess.Popen(
         [sys.executable, "-c", _PEAK_RSS, *command], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
@@ -164,11 +168,11 @@ def train_model(folder: Path) -> Path:
     return model_dir
 
 
-def write_section(body: str, path: Path) -> None:
-    """Replace (or append) the ``## Batch throughput`` section of BENCHMARKS.md, keeping the others."""
+def write_section(body: str, path: Path, title: str = SECTION) -> None:
+    """Replace (or append) the ``title`` section (``## Batch throughput``) of BENCHMARKS.md, keeping the others."""
     text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
-    section = f"{SECTION}\n\n{body.strip()}\n\n"
+    pattern = re.compile(rf"^{re.escape(title)}\n.*?(?=^## |\Z)", re.S | re.M)
+    section = f"{title}\n\n{body.strip()}\n\n"
     text = pattern.sub(lambda _: section, text) if pattern.search(text) else text.rstrip() + "\n\n" + section
     path.write_text(text.rstrip() + "\n", encoding="utf-8")
 

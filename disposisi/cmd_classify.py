@@ -123,6 +123,17 @@ def classify(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the summary as JSON on stdout, not on stderr.")
     ] = False,
+    duplicates: Annotated[
+        bool,
+        typer.Option(
+            "--duplicates",
+            help="Add duplicate_of, duplicate_score, duplicate_kind: the earlier row each row repeats "
+            "(ulang: re-sent; terkait: same problem and place).",
+        ),
+    ] = False,
+    duplicate_window_days: Annotated[
+        int, typer.Option(min=0, help="With --duplicates: related complaints are at most this many days apart.")
+    ] = 14,
 ) -> None:
     """Suggest the OPD and urgency of every complaint in INPUT, keeping every row and column."""
     from batch.run import classify_file  # scikit-learn and pandas: only when the command runs
@@ -143,6 +154,8 @@ def classify(
             engine=engine,
             scheduler=scheduler,
             progress=not quiet,
+            duplicates=duplicates,
+            duplicate_window_days=duplicate_window_days,
         )
     )
     summary: dict[str, Any]

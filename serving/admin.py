@@ -86,6 +86,7 @@ def inbox(request: Request, settings: SettingsDep, holder: HolderDep, store: Sto
     found = store.complaints.page(**filters.store_args(), limit=limit, offset=offset)
     policy = due_policy(settings)
     items = [desk_view(row, policy) for row in found.items]
+    similar = store.complaints.similar_counts(found.items)
     notice = _notice(request, store.complaints)
     tabs = [
         {"status": key, "name": name, "count": found.counts.get(key, 0), "query": replace(filters, status=key).query()}
@@ -99,6 +100,7 @@ def inbox(request: Request, settings: SettingsDep, holder: HolderDep, store: Sto
         session_id,
         filters=filters,
         items=items,
+        similar=similar,
         total=found.total,
         tabs=tabs,
         offset=offset,
@@ -180,6 +182,9 @@ def detail(complaint_id: str, request: Request, settings: SettingsDep, holder: H
         opd_terms=explanation.get("opd_terms", []),
         urgency_cues=explanation.get("urgency_cues", []),
         trail=store.complaints.trail(row.id),
+        similar=store.complaints.similar_counts([row]).get(row.id, 0),
+        duplicate_of=row.duplicate_of,
+        duplicate_kind=row.duplicate_kind,
         pos=pos,
         last=last,
         prev_url=f"/admin/buka?{filters.query(pos=pos - 1, terakhir=last or None)}" if pos > 0 else None,
@@ -196,14 +201,23 @@ def _after_decision(complaint_id: str, filters: Filters, pos: int) -> Response:
     return RedirectResponse(f"/admin/buka?{query}", status_code=303)
 
 
-def _decide(request: Request, store: StoreDep, complaint_id: str, decision: Decision | None, problem: str) -> Response:
-    """Record ``decision`` and open the next complaint; without one, back to the complaint saying ``problem``."""
+def _decide(
+    request: Request,
+    store: StoreDep,
+    complaint_id: str,
+    decision: Decision | None,
+    problem: str,
+    *,
+    group: bool = False,
+) -> Response:
+    """Record ``decision`` (on the complaint's group too with ``group``) and open the next complaint; without one,
+    back to the complaint saying ``problem``."""
     filters, _ = Filters.of(request.query_params)
     pos = bounded_int(request.query_params.get("pos"), 0, 0, 10_000_000)
     if decision is None:
         return RedirectResponse(_detail_url(complaint_id, filters, pos) + f"&salah={problem}", status_code=303)
     try:
-        record_decision(store.complaints, store, complaint_id, decision)
+        record_decision(store.complaints, store, complaint_id, decision, group=group)
     except UnknownComplaintError:
         return RedirectResponse(f"/admin?{filters.query()}", status_code=303)
     return _after_decision(complaint_id, filters, pos)
@@ -220,8 +234,10 @@ def decide(
     opd_lain: Annotated[str, Form(max_length=200)] = "",
     urgensi: Annotated[str, Form(max_length=20)] = "",
     catatan: Annotated[str, Form(max_length=2_000)] = "",
+    kelompok: Annotated[str, Form(max_length=1)] = "",
 ) -> Response:
-    """Route the complaint to the chosen OPD (a suggestion, or another OPD of the model's labels)."""
+    """Route the complaint to the chosen OPD (a suggestion, or another OPD of the model's labels); with
+    ``kelompok`` also the waiting complaints of its group of similar ones."""
     answer, _ = refused(request, settings, store, csrf)
     if answer:
         return answer
@@ -230,7 +246,7 @@ def decide(
     if opd and (not urgensi or urgensi in URGENCY_LEVELS):
         who = admin_name(request, settings)
         decision = Decision(decided_by=who, opd=masked_field(opd), urgency=urgensi or None, note=masked_field(catatan))
-    return _decide(request, store, complaint_id, decision, "opd")
+    return _decide(request, store, complaint_id, decision, "opd", group=kelompok == "1")
 
 
 @router.post("/aduan/{complaint_id:path}/luar", response_model=None)

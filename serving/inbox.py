@@ -108,13 +108,19 @@ def keep_complaints(
             )
         )
     stored_flags = dict(zip([n.id for n in new], complaints.add(new, now=now), strict=True))
+    repeats = complaints.duplicates([i for i, stored in stored_flags.items() if stored])
     status_of = {n.id: n.status for n in new}
     results = []
     for item in items:
         stored = stored_flags.get(item.id, False)
         stored_flags[item.id] = False  # a second copy of an id in the same request is skipped
         status = status_of[item.id] if stored else "sudah_ada"
-        results.append(StoredResult(id=item.id, status=status, stored=stored))  # type: ignore[arg-type]
+        result = StoredResult(id=item.id, status=status, stored=stored)  # type: ignore[arg-type]
+        repeat = repeats.get(item.id) if stored else None
+        if repeat is not None:
+            result.duplicate_of, result.duplicate_score = repeat.duplicate_of, repeat.duplicate_score
+            result.duplicate_kind = repeat.duplicate_kind  # type: ignore[assignment]
+        results.append(result)
     count = sum(r.stored for r in results)
     logger.info("desk: %d complaints stored, %d skipped as known", count, len(results) - count)
     return ComplaintsOut(stored=count, skipped=len(results) - count, results=results)
@@ -186,7 +192,7 @@ def decide(
         note=masked_field(body.note),
     )
     try:
-        row = record_decision(complaints, store, complaint_id, decision)
+        row = record_decision(complaints, store, complaint_id, decision, group=body.group)
     except UnknownComplaintError as exc:
         raise NotFoundError(str(exc)) from exc
     return desk_view(row, due_policy(settings))
@@ -203,22 +209,24 @@ def undo(complaint_id: str, request: Request, settings: SettingsDep, complaints:
 
 
 def record_decision(
-    complaints: ComplaintStore, store: FeedbackStore, complaint_id: str, decision: Decision
+    complaints: ComplaintStore, store: FeedbackStore, complaint_id: str, decision: Decision, *, group: bool = False
 ) -> ComplaintRow:
     """Record ``decision`` on the complaint (trail kept) and, when it routes to an OPD, store it as a feedback row
-    in the training format; the API and the /admin page both decide through here."""
-    row = complaints.decide(complaint_id, decision)
+    in the training format; the API and the /admin page both decide through here. With ``group`` the waiting
+    complaints of its group of similar ones get the same decision (a trail entry and a feedback row each)."""
+    rows = complaints.decide_group(complaint_id, decision) if group else [complaints.decide(complaint_id, decision)]
     if decision.opd:
-        suggestion = suggestion_of(row)
-        store.add(
-            text=row.text,
-            opd=decision.opd,
-            complaint_id=row.id,
-            urgency=row.decided_urgency,
-            suggested_opd=row.top_opd,
-            model_version=row.model_version or suggestion.get("model_version"),
-        )
-    return row
+        for row in rows:
+            suggestion = suggestion_of(row)
+            store.add(
+                text=row.text,
+                opd=decision.opd,
+                complaint_id=row.id,
+                urgency=row.decided_urgency,
+                suggested_opd=row.top_opd,
+                model_version=row.model_version or suggestion.get("model_version"),
+            )
+    return rows[0]
 
 
 def desk_view(row: ComplaintRow, policy: DuePolicy) -> DeskComplaint:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, StrictStr, field_validator, model_validator
+from pydantic import BaseModel, Field, StrictBool, StrictStr, field_validator, model_validator
 
 from serving.schemas import UrgencyLevel, _Input, _not_blank
 
@@ -43,6 +43,9 @@ class StoredResult(BaseModel):
     id: str
     status: Status | Literal["sudah_ada"]
     stored: bool
+    duplicate_of: str | None = None  # the earlier stored complaint this one repeats
+    duplicate_score: float | None = None
+    duplicate_kind: Literal["ulang", "terkait"] | None = None
 
 
 class ComplaintsOut(BaseModel):
@@ -60,6 +63,9 @@ class DecisionIn(_Input):
         default=None, max_length=_MAX_NAME, description="Who must handle it instead (PLN, Polri, BPN, ...)."
     )
     note: StrictStr | None = Field(default=None, max_length=2_000)
+    group: StrictBool = Field(
+        default=False, description="Also decide the waiting complaints of its group of similar ones (duplicate_of)."
+    )
 
     @model_validator(mode="after")
     def _one_kind(self) -> DecisionIn:

@@ -15,23 +15,27 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
+from models.similarity import Complaint
 from serving.coalesce import SuggestQueue, suggest_now
 from serving.deps import HolderDep, ModelDep, SettingsDep, StoreDep, require_key, routing_key
 from serving.errors import ModelLoadError
+from serving.feedback import mask_text
 from serving.model_state import reload_source
 from serving.openapi import error_responses as _errors
 from serving.schemas import (
     BatchIn,
     BatchOut,
-    ComplaintIn,
     FeedbackIn,
     FeedbackOut,
     ModelOut,
     ReloadIn,
     ReloadOut,
+    RouteIn,
     RouteOut,
+    SimilarOut,
     check_limits,
 )
 
@@ -67,11 +71,17 @@ def readyz(holder: HolderDep) -> dict[str, str]:
 
 
 @router.post("/v1/route", dependencies=[Depends(routing_key)], tags=["routing"], responses=_errors(401, 422, 503))
-async def route(body: ComplaintIn, loaded: ModelDep, settings: SettingsDep, queue: QueueDep) -> RouteOut:
-    """Top-3 OPDs with calibrated scores, urgency, needs_review and the reasons, for one complaint."""
+async def route(body: RouteIn, loaded: ModelDep, settings: SettingsDep, queue: QueueDep, store: StoreDep) -> RouteOut:
+    """Top-3 OPDs with calibrated scores, urgency, needs_review and the reasons, for one complaint; with
+    ``"similar": k`` also the k stored complaints most like it (id, score, kind)."""
     check_limits([body.text], max_text_chars=settings.max_text_chars)
     suggestion = await queue.suggest(loaded.router, body.text, settings)
-    return RouteOut.from_suggestion(body.id, suggestion, loaded.version)
+    answer = RouteOut.from_suggestion(body.id, suggestion, loaded.version)
+    if body.similar:
+        query = Complaint(body.id or "", mask_text(body.text), opd=suggestion.top_opd if suggestion.opd else None)
+        found = await run_in_threadpool(store.complaints.similar, query, body.similar)
+        answer.similar = [SimilarOut(id=s.id, score=s.score, kind=s.kind) for s in found]
+    return answer
 
 
 @router.post("/v1/route/batch", dependencies=[Depends(routing_key)], tags=["routing"], responses=_errors(401, 422, 503))

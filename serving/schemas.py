@@ -11,7 +11,17 @@ import unicodedata
 from collections.abc import Sequence
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictStr, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    StrictInt,
+    StrictStr,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 from models.router import Suggestion
 from serving.errors import InvalidInputError
@@ -29,7 +39,9 @@ __all__ = [
     "OpdScore",
     "ReloadIn",
     "ReloadOut",
+    "RouteIn",
     "RouteOut",
+    "SimilarOut",
     "UrgencyOut",
     "check_limits",
 ]
@@ -67,6 +79,17 @@ class ComplaintIn(_Input):
     @classmethod
     def _text_not_blank(cls, value: str) -> str:
         return _not_blank(value)
+
+
+MAX_SIMILAR = 20
+
+
+class RouteIn(ComplaintIn):
+    """One complaint to route; with ``similar`` (1-20) the answer also lists the most similar stored complaints."""
+
+    similar: StrictInt | None = Field(
+        default=None, ge=1, le=MAX_SIMILAR, description="How many of the most similar stored complaints to return."
+    )
 
 
 class BatchIn(_Input):
@@ -167,6 +190,15 @@ class Explanation(BaseModel):
     urgency_cues: list[str] = Field(description="Phrases of the danger cues that fired.")
 
 
+class SimilarOut(BaseModel):
+    """A stored complaint like the routed one: its id, the Jaccard similarity of their words (0-1), and ``ulang``
+    (the same complaint again) or ``terkait`` (the same problem at the same place), or null (only alike)."""
+
+    id: str
+    score: float
+    kind: str | None
+
+
 class RouteOut(BaseModel):
     id: str | None
     suggestions: list[OpdScore]
@@ -174,6 +206,16 @@ class RouteOut(BaseModel):
     needs_review: bool
     explanation: Explanation
     model_version: str
+    similar: list[SimilarOut] | None = Field(
+        default=None, description='Only with "similar": k in the request: the most similar stored complaints.'
+    )
+
+    @model_serializer(mode="wrap")
+    def _without_unasked_similar(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        if data.get("similar") is None:
+            data.pop("similar", None)  # the answer keeps its shape unless similar complaints were asked for
+        return data
 
     @classmethod
     def from_suggestion(cls, complaint_id: str | None, suggestion: Suggestion, model_version: str) -> RouteOut:

@@ -22,6 +22,8 @@ from sqlalchemy import Engine, Select, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
+from models.similarity import Complaint
+from store.duplicates import SimilarComplaint, match_and_index, most_similar
 from store.schema import ComplaintRow, DecisionRow
 from store.stats import DeskStats, desk_stats
 
@@ -114,7 +116,39 @@ class ComplaintStore:
                 values = _row_values(item, now)
                 result = connection.execute(self._insert_new().values(**values))
                 stored.append(result.rowcount == 1)
+                if result.rowcount == 1:  # the earlier complaint it repeats, in the same transaction
+                    match_and_index(connection, ComplaintRow(**values))
         return stored
+
+    def duplicates(self, ids: Sequence[str]) -> dict[str, ComplaintRow]:
+        """The stored complaints among ``ids`` that repeat an earlier one (``duplicate_of`` set)."""
+        with self._sessions() as session:
+            query = select(ComplaintRow).where(ComplaintRow.id.in_(list(ids)), ComplaintRow.duplicate_of.is_not(None))
+            return {row.id: row for row in session.scalars(query)}
+
+    def group_sizes(self, ids: Sequence[str]) -> dict[str, int]:
+        """Per id, how many stored complaints repeat it (``duplicate_of`` is that id)."""
+        if not ids:
+            return {}
+        with self._sessions() as session:
+            query = (
+                select(ComplaintRow.duplicate_of, func.count())
+                .where(ComplaintRow.duplicate_of.in_(list(ids)))
+                .group_by(ComplaintRow.duplicate_of)
+            )
+            return {str(key): int(count) for key, count in session.execute(query)}
+
+    def similar_counts(self, rows: Sequence[ComplaintRow]) -> dict[str, int]:
+        """Per row, how many other stored complaints are in its group (the first complaint of the group and the
+        ones that repeat it): the desk's "N laporan serupa"."""
+        roots = {row.id: row.duplicate_of or row.id for row in rows}
+        sizes = self.group_sizes(sorted(set(roots.values())))
+        return {cid: sizes.get(root, 0) for cid, root in roots.items()}  # (1 + members) - itself
+
+    def similar(self, query: Complaint, k: int) -> list[SimilarComplaint]:
+        """The ``k`` stored complaints most like ``query`` (:func:`store.duplicates.most_similar`)."""
+        with self.engine.connect() as connection:
+            return most_similar(connection, query, k)
 
     def _insert_new(self) -> Any:
         dialect = self.engine.dialect.name
@@ -176,29 +210,26 @@ class ComplaintStore:
         """Record ``decision`` (overwriting an earlier one; the trail keeps both)."""
         now = now or datetime.now(UTC)
         with self._sessions.begin() as session:
+            return _decide(session, _locked(session, complaint_id), decision, now)
+
+    def decide_group(self, complaint_id: str, decision: Decision, *, now: datetime | None = None) -> list[ComplaintRow]:
+        """Record ``decision`` on the complaint and its group in one transaction: the first complaint of the group
+        (the one it repeats, or itself) and every complaint that repeats that one, still ``baru``, each with its
+        own entry in the trail. The complaint asked for comes first."""
+        now = now or datetime.now(UTC)
+        with self._sessions.begin() as session:
             row = _locked(session, complaint_id)
-            urgency = decision.urgency or (row.urgency if decision.opd else None)
-            session.add(
-                DecisionRow(
-                    complaint_id=complaint_id,
-                    status=decision.status,
-                    previous_status=row.status,
-                    opd=decision.opd,
-                    urgency=urgency,
-                    outside_authority=decision.outside_authority,
-                    note=decision.note,
-                    decided_by=decision.decided_by,
-                    decided_at=now,
-                )
+            root = row.duplicate_of or row.id
+            members = select(ComplaintRow.id).where(
+                ComplaintRow.duplicate_of == root, ComplaintRow.status == "baru", ComplaintRow.id != row.id
             )
-            row.status = decision.status
-            row.decided_opd = decision.opd
-            row.decided_urgency = urgency
-            row.outside_authority = decision.outside_authority
-            row.note = decision.note
-            row.decided_by = decision.decided_by
-            row.decided_at = now
-        return row
+            others = sorted(set(session.scalars(members)) | ({root} if root != row.id else set()))
+            decided = [_decide(session, row, decision, now)]
+            for other_id in others:
+                other = _locked(session, other_id)
+                if other.status == "baru":
+                    decided.append(_decide(session, other, decision, now))
+            return decided
 
     def undo(self, complaint_id: str, *, decided_by: str, now: datetime | None = None) -> ComplaintRow:
         """Put the complaint back as it was before its last decision. The undo is itself an entry of the trail, so
@@ -313,6 +344,31 @@ def _filtered(
         escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         query = query.where(ComplaintRow.text.ilike(f"%{escaped}%", escape="\\"))
     return query
+
+
+def _decide(session: Session, row: ComplaintRow, decision: Decision, now: datetime) -> ComplaintRow:
+    urgency = decision.urgency or (row.urgency if decision.opd else None)
+    session.add(
+        DecisionRow(
+            complaint_id=row.id,
+            status=decision.status,
+            previous_status=row.status,
+            opd=decision.opd,
+            urgency=urgency,
+            outside_authority=decision.outside_authority,
+            note=decision.note,
+            decided_by=decision.decided_by,
+            decided_at=now,
+        )
+    )
+    row.status = decision.status
+    row.decided_opd = decision.opd
+    row.decided_urgency = urgency
+    row.outside_authority = decision.outside_authority
+    row.note = decision.note
+    row.decided_by = decision.decided_by
+    row.decided_at = now
+    return row
 
 
 def _locked(session: Session, complaint_id: str) -> ComplaintRow:

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from sqlalchemy import BigInteger, Boolean, DateTime, Float, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-__all__ = ["AdminSessionRow", "Base", "ComplaintRow", "DecisionRow", "FeedbackRow"]
+__all__ = ["AdminSessionRow", "Base", "ComplaintBandRow", "ComplaintRow", "DecisionRow", "FeedbackRow"]
 
 
 class Base(DeclarativeBase):
@@ -80,6 +80,10 @@ class ComplaintRow(Base):
     note: Mapped[str | None] = mapped_column(Text)
     decided_by: Mapped[str | None] = mapped_column(String(200))
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # the earlier complaint this one repeats (store.duplicates), how strongly, and how (ulang / terkait)
+    duplicate_of: Mapped[str | None] = mapped_column(String(200), index=True)
+    duplicate_score: Mapped[float | None] = mapped_column(Float)
+    duplicate_kind: Mapped[str | None] = mapped_column(String(16))
 
     __table_args__ = (
         Index("ix_complaints_queue", "status", "urgency_rank", "due_at"),
@@ -102,6 +106,16 @@ Index(
     ComplaintRow.received_at,
     ComplaintRow.id,
 )
+
+
+class ComplaintBandRow(Base):
+    """The MinHash band keys of a stored complaint (models.minhash), so that any worker finds the complaints
+    that may repeat a new one with one indexed look-up. Migration 0006."""
+
+    __tablename__ = "complaint_bands"
+
+    band_key: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    complaint_id: Mapped[str] = mapped_column(String(200), primary_key=True)
 
 
 class DecisionRow(Base):

@@ -1,0 +1,171 @@
+"""models.similarity: re-submissions and related complaints, places, bounded memory."""
+
+from __future__ import annotations
+
+import pytest
+
+from models.minhash import content_hashes
+from models.similarity import (
+    KIND_RELATED,
+    KIND_RESUBMISSION,
+    Complaint,
+    SimilarityConfig,
+    SimilarityIndex,
+    place_of,
+)
+
+# Team-written complaints (no real data).
+ORIGINAL = (
+    "Selamat pagi pak, jalan di depan SDN 3 Kenjeran berlubang besar sejak hujan deras minggu lalu. "
+    "Sudah dua motor jatuh di sana, mohon segera diperbaiki sebelum ada korban."
+)
+OTHER = "Sampah di pasar Keputran tidak diangkut sudah seminggu, baunya sampai ke rumah warga dan banyak lalat."
+
+
+@pytest.mark.parametrize(
+    "copy",
+    [
+        ORIGINAL.upper(),  # case
+        ORIGINAL.replace(" ", "  ").replace(", ", ","),  # spacing
+        ORIGINAL.replace("Selamat pagi pak, ", ""),  # greeting dropped
+        ORIGINAL + " Sudah lapor sebelumnya tapi belum ada tanggapan.",  # a sentence added
+        ORIGINAL.split(". ")[0] + ".",  # a sentence cut
+        ORIGINAL.replace("Sudah", "udah").replace("tidak", "gak").replace("sudah", "sdh"),  # slang
+        ORIGINAL.replace("berlubang", "berlubnag").replace("diperbaiki", "diperbaikii"),  # typos
+    ],
+)
+def test_a_reworded_copy_is_a_resubmission_of_the_original(copy: str) -> None:
+    index = SimilarityIndex()
+    first, second = index.add([Complaint("A1", ORIGINAL), Complaint("A2", copy)])
+    assert first is None
+    assert second is not None
+    assert (second.key, second.kind) == ("A1", KIND_RESUBMISSION)
+    assert 0.4 <= second.score <= 1.0
+
+
+def test_distinct_complaints_do_not_match() -> None:
+    assert SimilarityIndex().add([Complaint("A1", ORIGINAL), Complaint("A2", OTHER)]) == [None, None]
+
+
+def test_a_match_is_always_an_earlier_complaint_across_calls() -> None:
+    index = SimilarityIndex()
+    assert index.add([Complaint("A1", ORIGINAL)]) == [None]
+    (match,) = index.add([Complaint("A2", ORIGINAL)])
+    assert match is not None and match.key == "A1" and match.score == 1.0
+
+
+def test_every_copy_of_a_group_points_at_its_first_member() -> None:
+    answers = SimilarityIndex().add([Complaint(f"A{i}", ORIGINAL) for i in range(5)])
+    assert answers[0] is None
+    assert {m.key for m in answers[1:] if m is not None} == {"A0"}
+
+
+@pytest.mark.parametrize("text", ["", "   ", "yang dan di ke"])  # empty, or only stopwords
+def test_text_without_content_words_matches_nothing_and_is_not_remembered(text: str) -> None:
+    index = SimilarityIndex()
+    assert index.add([Complaint("A1", text), Complaint("A2", text)]) == [None, None]
+    assert len(index) == 0
+
+
+def test_different_kelurahan_fields_are_never_a_resubmission() -> None:
+    short = "jalan berlubang dan berbahaya"
+    answers = SimilarityIndex().add(
+        [Complaint("A1", short, kelurahan="Kenjeran"), Complaint("A2", short, kelurahan="Sidodadi")]
+    )
+    assert answers == [None, None]
+
+
+RELATED_A = "Lampu PJU di jalan Kenjeran mati sejak tiga hari, gelap sekali kalau malam dan rawan begal."
+RELATED_B = "Tolong lampu PJU mati di jalan Kenjeran dekat masjid, malam gelap, warga takut lewat."
+
+
+def test_same_place_opd_and_topic_within_the_window_is_related() -> None:
+    complaints = [
+        Complaint("B1", RELATED_A, kelurahan="Tambak Wedi", opd="Dinas Perhubungan", day=100),
+        Complaint("B2", RELATED_B, kelurahan="tambak  wedi", opd="Dinas Perhubungan", day=105),
+    ]
+    _, match = SimilarityIndex().add(complaints)
+    assert match is not None and (match.key, match.kind) == ("B1", KIND_RELATED)
+
+
+@pytest.mark.parametrize(
+    ("kelurahan", "opd", "day"),
+    [
+        ("Sidodadi", "Dinas Perhubungan", 105),  # another place
+        ("Tambak Wedi", "Dinas Kesehatan", 105),  # another OPD
+        ("Tambak Wedi", "Dinas Perhubungan", 130),  # outside the 14 days
+    ],
+)
+def test_related_needs_the_same_place_opd_and_window(kelurahan: str, opd: str, day: int) -> None:
+    complaints = [
+        Complaint("B1", RELATED_A, kelurahan="Tambak Wedi", opd="Dinas Perhubungan", day=100),
+        Complaint("B2", RELATED_B, kelurahan=kelurahan, opd=opd, day=day),
+    ]
+    assert SimilarityIndex().add(complaints) == [None, None]
+
+
+def test_a_street_named_in_the_text_places_a_complaint_without_location_fields() -> None:
+    complaints = [
+        Complaint("B1", RELATED_A, opd="Dinas Perhubungan"),
+        Complaint("B2", RELATED_B, opd="Dinas Perhubungan"),
+    ]
+    _, match = SimilarityIndex().add(complaints)
+    assert match is not None and match.kind == KIND_RELATED
+
+
+@pytest.mark.parametrize(
+    ("kelurahan", "kecamatan", "text", "place"),
+    [
+        ("Tambak  Wedi", "Kenjeran", "", "kel:tambak wedi"),
+        (None, "Kenjeran", "", "kec:kenjeran"),
+        ("nan", None, "lampu jalan kenjeran mati", "street"),
+        (None, None, "lampu jl. Kenjeran mati total", "street"),
+        (None, None, "lampu mati", None),
+    ],
+)
+def test_place_of(kelurahan: str | None, kecamatan: str | None, text: str, place: str | None) -> None:
+    found = place_of(kelurahan, kecamatan, content_hashes(text))
+    if place == "street":  # a street is named by the hashes of its words: the same for jalan, jl.
+        assert found is not None and found == place_of(hashes=content_hashes("di jalan kenjeran"))
+    else:
+        assert found == place
+
+
+def test_prepared_elsewhere_gives_the_same_answers() -> None:
+    texts = [ORIGINAL, OTHER, ORIGINAL.upper(), RELATED_A, RELATED_B]
+    complaints = [Complaint(f"P{i}", t, opd="Dinas Perhubungan") for i, t in enumerate(texts)]
+    direct = SimilarityIndex().add(complaints)
+    index = SimilarityIndex()
+    assert index.add(complaints, index.prepare(texts)) == direct
+    assert direct[2] is not None and direct[2].key == "P0"
+
+
+def test_prepared_for_other_texts_is_refused() -> None:
+    index = SimilarityIndex()
+    with pytest.raises(ValueError, match="prepared holds 1 texts for 2 complaints"):
+        index.add([Complaint("A", ORIGINAL), Complaint("B", OTHER)], index.prepare([ORIGINAL]))
+
+
+def test_memory_is_bounded_by_max_rows() -> None:
+    index = SimilarityIndex(SimilarityConfig(max_rows=3))
+    words = ("banjir", "sampah", "lampu", "pohon", "parkir", "pasar", "sekolah", "taman")
+    texts = [f"{w} {w}nya {w}an ter{w}" for w in words]  # no two share a word
+    index.add([Complaint(f"C{i}", text) for i, text in enumerate(texts)])
+    assert len(index) == 3
+    # the first complaints are forgotten, the last three remembered
+    forgotten, remembered = index.add([Complaint("D0", texts[0]), Complaint("D7", texts[7])])
+    assert forgotten is None
+    assert remembered is not None and remembered.key == "C7"
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("resubmission_threshold", 0.0, "resubmission_threshold must be in"),
+        ("bands", 0, "bands must be at least 1"),
+        ("window_days", -1, "window_days must be at least 0"),
+    ],
+)
+def test_bad_config_is_a_clear_error(field: str, value: float, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        SimilarityConfig(**{field: value})
