@@ -35,6 +35,7 @@ __all__ = [
 ]
 
 UrgencyLevel = Literal["tinggi", "sedang", "rendah"]
+ReviewReason = Literal["", "ragu", "di_luar_cakupan"]
 _MAX_ID_CHARS = 200
 _MAX_LABEL_CHARS = 200
 _MAX_PATH_CHARS = 4096  # PATH_MAX on Linux
@@ -174,6 +175,11 @@ class RouteOut(BaseModel):
     needs_review: bool
     explanation: Explanation
     model_version: str
+    review_reason: ReviewReason = Field(
+        default="",
+        description='Why it needs review: "ragu" (unsure between known OPDs), "di_luar_cakupan" (probably none '
+        'of the OPDs the model knows: another office, a national agency), "" when it needs none.',
+    )
 
     @classmethod
     def from_suggestion(cls, complaint_id: str | None, suggestion: Suggestion, model_version: str) -> RouteOut:
@@ -189,6 +195,7 @@ class RouteOut(BaseModel):
             needs_review=suggestion.needs_review,
             explanation=Explanation(opd_terms=suggestion.opd_terms, urgency_cues=suggestion.urgency_cues),
             model_version=model_version,
+            review_reason=suggestion.review_reason,  # type: ignore[arg-type]
         )
 
 
