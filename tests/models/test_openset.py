@@ -14,6 +14,7 @@ from sklearn.svm import LinearSVC
 from models.openset import REASON_OUTSIDE, REASON_UNSURE, OutsideScore, review_reasons, top_decision
 from models.router import ComplaintRouter
 from tests.conftest import SAMPLES
+from tests.models.test_router import OPD, TEXTS
 from training.data import load_dataset
 from training.fit import _subset
 from training.openset_eval import leave_classes_out
@@ -109,23 +110,6 @@ def test_clone_and_pickle_keep_the_signal() -> None:
     again = pickle.loads(pickle.dumps(signal))
     assert again.threshold_ == signal.threshold_
     np.testing.assert_array_equal(again.quantiles_, signal.quantiles_)
-
-
-TEXTS = [
-    "jalan berlubang besar di depan pasar",
-    "aspal jalan rusak parah dan berlubang",
-    "jalan rusak banyak lubang mohon diperbaiki",
-    "perbaikan jalan kampung yang rusak",
-    "sampah menumpuk belum diangkut seminggu",
-    "tumpukan sampah bau di TPS",
-    "truk sampah tidak datang, sampah menumpuk",
-    "sampah berserakan di pinggir jalan",
-    "air PDAM tidak mengalir sejak pagi",
-    "air PDAM keruh dan bau",
-    "tagihan air PDAM naik tidak wajar",
-    "pipa PDAM bocor air terbuang",
-]
-OPD = ["PUPR"] * 4 + ["DLH"] * 4 + ["PDAM"] * 4
 
 
 def test_router_reasons_agree_with_needs_review() -> None:
