@@ -96,6 +96,13 @@ def _verdict(draw: Draw) -> str:
     )
 
 
+def _groups(draws: Sequence[Draw]) -> dict[str, list[Draw]]:
+    groups: dict[str, list[Draw]] = {}
+    for d in draws:
+        groups.setdefault(f"{d.corpus}, {POOL} out" if d.name == POOL else d.corpus, []).append(d)
+    return groups
+
+
 def open_set_section(draws: Sequence[Draw], *, command: str, run_line: str) -> str:
     lines = [
         f"Command: `{command}`",
@@ -143,6 +150,19 @@ def open_set_section(draws: Sequence[Draw], *, command: str, run_line: str) -> s
         )
     lines += ["", "Against the issue's targets (left-out flagged >= 70%, accuracy >= 0.95, coverage >= 85%):", ""]
     lines += [f"- {d.corpus}, {d.name}: {_verdict(d)}" for d in draws]
+    lines += ["", "Mean over the draws (a corpus's random draws; surabaya's `Lainnya` row apart):", ""]
+    lines += [
+        "| corpus | left-out flagged | known coverage | known accuracy | relative coverage |",
+        "|---|---|---|---|---|",
+    ]
+    for group, members in _groups(draws).items():
+        results = [m.result for m in members]
+        lines.append(
+            f"| {group} | {_pct(float(np.mean([r.chosen.outsider_flagged for r in results])))} | "
+            f"{_pct(float(np.mean([r.chosen.known_coverage for r in results])))} | "
+            f"{float(np.mean([r.chosen.known_auto_accuracy for r in results])):.3f} | "
+            f"{_pct(float(np.mean([r.relative_coverage for r in results])))} |"
+        )
     lines += [
         "",
         "### Curve",
@@ -154,10 +174,7 @@ def open_set_section(draws: Sequence[Draw], *, command: str, run_line: str) -> s
         "| corpus | outside_target | left-out flagged | known coverage | known accuracy |",
         "|---|---|---|---|---|",
     ]
-    groups: dict[str, list[Draw]] = {}
-    for d in draws:
-        groups.setdefault(f"{d.corpus}, {POOL} out" if d.name == POOL else d.corpus, []).append(d)
-    for group, members in groups.items():
+    for group, members in _groups(draws).items():
         rows = [("off", [m.result.without for m in members])]
         rows += [(f"{t:g}", [m.result.curve[i] for m in members]) for i, t in enumerate(CURVE_TARGETS)]
         for label, points in rows:
@@ -203,12 +220,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = " ".join(["python", "benchmarks/open_set.py", *(shlex.quote(a) for a in shown)])
     started = datetime.now(UTC)
     clock = time.perf_counter()
+    machine = machine_info()  # before the draws: the commit they ran on
     try:
         draws = run(args.data_dir, args.corpora, args.draws, args.seed)
     except DataError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    machine = machine_info()
     run_line = (
         f"Run {started:%Y-%m-%d %H:%M} UTC in {(time.perf_counter() - clock) / 60:.1f} min, commit "
         f"{machine['commit']}; {machine['nproc']} CPUs ({machine['cpu']}, shared with other work)."

@@ -166,7 +166,7 @@ class ComplaintRouter(ClassifierMixin, BaseEstimator):
         review_threshold: float = 0.5,
         top_k: int = 3,
         random_state: int = 0,
-        outside_target: float | None = 0.8,
+        outside_target: float | None = 0.875,
         outside_folds: int = 5,
     ) -> None:
         self.word_ngram_range = word_ngram_range
