@@ -3,7 +3,8 @@
 "The unoptimised path" is rebuilt here from the pieces that define the answer, for every text: the
 text-by-text analysis (``analyse``) and ``features_.transform`` (held equal to scikit-learn's
 ``TfidfVectorizer`` in tests/models/test_features.py), ``cue_matrix`` and ``find_cues``,
-scikit-learn's own ``predict_proba`` of the fitted heads, and the explanation derived from the analysed
+scikit-learn's own ``predict_proba`` of the fitted heads (and the calibrated copies' ``decision_function``
+against the open-set threshold for ``review_reason``), and the explanation derived from the analysed
 tokens as ``ComplaintRouter.suggest`` derived it before it took them from the chunk encoder (that
 derivation now lives only here). Every field of the JSON answer must be equal, scores to the six
 decimals the API prints. The texts are the real complaints of ../shared/data, read at test time and
@@ -74,7 +75,8 @@ def _expected(router: ComplaintRouter, texts: list[str], ids: list[str], version
     word = router.features_.transformer_list[0][1].transform(analysed)
     Z = router.features_.transform(analysed)
     P = router.opd_.predict_proba(Z)
-    assert router.urgency_ is not None
+    decision = np.mean([c.estimator.decision_function(Z) for c in router.opd_.calibrated_classifiers_], axis=0)
+    assert router.urgency_ is not None and router.openset_ is not None
     cues = cue_matrix([a.expanded for a in analysed])
     U = router.urgency_.predict_proba(sp.hstack([Z, cues * router.cue_weight], format="csr"))
     levels = router.urgency_from_proba(U)
@@ -82,17 +84,20 @@ def _expected(router: ComplaintRouter, texts: list[str], ids: list[str], version
     answers = []
     for i, a in enumerate(analysed):
         top = np.argsort(-P[i])[: router.top_k]
+        unsure = bool(P[i, top[0]] < router.review_threshold_ or not a.tokens)
+        outside = bool(decision[i].max() < router.openset_.threshold_ and a.tokens)
         answers.append(
             {
                 "id": ids[i],
                 "suggestions": [{"opd": str(router.classes_[j]), "score": round(float(P[i, j]), 6)} for j in top],
                 "urgency": {"level": str(levels[i]), "score": round(float(U[i, classes.index(levels[i])]), 6)},
-                "needs_review": bool(P[i, top[0]] < router.review_threshold_ or not a.tokens),
+                "needs_review": unsure or outside,
                 "explanation": {
                     "opd_terms": _old_terms(router, a, word[i], int(top[0])),
                     "urgency_cues": [phrase for _, phrase in find_cues(a.expanded)],
                 },
                 "model_version": version,
+                "review_reason": "di_luar_cakupan" if outside else "ragu" if unsure else "",
             }
         )
     return answers
