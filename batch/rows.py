@@ -39,6 +39,7 @@ OUTPUT_COLUMNS = (
     "predicted_urgency",
     "urgency_confidence",
     "needs_review",
+    "review_reason",
     "error",
 )
 ERROR_EMPTY = "empty text"
@@ -127,6 +128,7 @@ def route_texts(router: ComplaintRouter, texts: Sequence[str]) -> dict[str, list
             [None] * len(texts) if urgency_scores is None else [round(v, _DECIMALS) for v in urgency_scores.tolist()]
         ),
         "needs_review": routing.needs_review.astype(bool).tolist(),
+        "review_reason": routing.review_reason.astype(str).tolist(),
     }
 
 
@@ -153,6 +155,7 @@ def add_columns(frame: pd.DataFrame, errors: Sequence[str], routed: dict[str, li
         "predicted_urgency": spread(routed["predicted_urgency"], object, None),
         "urgency_confidence": spread([np.nan if v is None else v for v in routed["urgency_confidence"]], float, np.nan),
         "needs_review": spread(routed["needs_review"], bool, True),
+        "review_reason": spread(routed["review_reason"], object, ""),
         "error": np.asarray(errors, dtype=object),
     }
     return pd.concat([out, pd.DataFrame(added)], axis=1)

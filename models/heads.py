@@ -77,6 +77,20 @@ class CalibratedLinearHead:
             )
         return cls(parts=tuple(parts), n_classes=n_classes)
 
+    def decision_function(self, X: sp.csr_matrix) -> np.ndarray:
+        """The linear models' scores before calibration, the mean over the calibrated copies: one column
+        per class, or a binary model's one column (the score of ``classes_[1]``)."""
+        n_columns = 1 if self.n_classes == 2 else self.n_classes
+        mean = np.zeros((X.shape[0], n_columns))
+        for part in self.parts:
+            scores = _decision(X, part.coef, part.intercept)
+            if n_columns == 1:
+                mean += scores
+            else:
+                mean[:, part.columns] += scores
+        mean /= len(self.parts)
+        return mean
+
     def predict_proba(self, X: sp.csr_matrix) -> np.ndarray:
         """Calibrated probabilities (n_texts, n_classes), the mean over the calibrated copies."""
         mean = np.zeros((X.shape[0], self.n_classes))

@@ -12,6 +12,10 @@ slang table and cue patterns come from module-level caches and are not part of i
   (:mod:`models.cues`), learned only from rows that carry an urgency label. ``tinggi`` is
   predicted when its probability reaches ``tinggi_threshold`` (recall matters more than precision
   for emergencies), otherwise the likelier of ``sedang`` and ``rendah``.
+- Open-set signal (:mod:`models.openset`): a threshold on the OPD head's top decision value,
+  calibrated on units held out of training folds, below which a complaint probably belongs to none
+  of the known units. ``needs_review`` is then true with ``review_reason`` ``di_luar_cakupan``; a
+  top probability below ``review_threshold_`` gives ``ragu``.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from models.encoder import ChunkEncoder, EncodedChunk
 from models.heads import CalibratedLinearHead, LogisticHead
+from models.openset import OutsideScore, review_reasons
 from models.packing import pack_state, unpack_state
 
 __all__ = ["URGENCY_LEVELS", "ComplaintRouter", "Routing", "Suggestion", "as_texts"]
@@ -49,6 +54,10 @@ class _Prepared:
     urgency: LogisticHead | None
 
 
+def _no_reasons() -> np.ndarray:
+    return np.zeros(0, dtype=object)
+
+
 @dataclass(frozen=True)
 class Suggestion:
     """What the router says about one complaint."""
@@ -59,6 +68,7 @@ class Suggestion:
     needs_review: bool
     opd_terms: list[str] = field(default_factory=list)
     urgency_cues: list[str] = field(default_factory=list)
+    review_reason: str = ""
 
     @property
     def top_opd(self) -> str:
@@ -75,6 +85,7 @@ class Routing:
 
     ``top`` holds class indices into ``classes``, best first, with their probabilities in
     ``top_scores``; ``urgency`` and ``urgency_scores`` are None for a model without an urgency head.
+    ``review_reason`` holds ``"ragu"``, ``"di_luar_cakupan"`` or ``""`` per text (:mod:`models.openset`).
     """
 
     classes: np.ndarray
@@ -83,6 +94,7 @@ class Routing:
     urgency: np.ndarray | None
     urgency_scores: np.ndarray | None
     needs_review: np.ndarray
+    review_reason: np.ndarray = field(default_factory=_no_reasons)
 
     def __len__(self) -> int:
         return len(self.top)
@@ -126,6 +138,12 @@ class ComplaintRouter(ClassifierMixin, BaseEstimator):
         How many OPDs a suggestion lists.
     random_state : int
         Seed of the solvers, so that fitting is repeatable.
+    outside_target : float or None
+        Share of simulated outsiders (units held out of training folds) that the open-set signal flags
+        (:class:`models.openset.OutsideScore`); None: no open-set signal. A model of fewer than three
+        OPDs has none either.
+    outside_folds : int
+        Groups of units held out in turn to calibrate the open-set signal.
     """
 
     def __init__(
@@ -143,6 +161,8 @@ class ComplaintRouter(ClassifierMixin, BaseEstimator):
         review_threshold: float = 0.5,
         top_k: int = 3,
         random_state: int = 0,
+        outside_target: float | None = 0.875,
+        outside_folds: int = 5,
     ) -> None:
         self.word_ngram_range = word_ngram_range
         self.char_ngram_range = char_ngram_range
@@ -156,6 +176,8 @@ class ComplaintRouter(ClassifierMixin, BaseEstimator):
         self.review_threshold = review_threshold
         self.top_k = top_k
         self.random_state = random_state
+        self.outside_target = outside_target
+        self.outside_folds = outside_folds
 
     # -- fitting ---------------------------------------------------------------------------------
 
@@ -189,6 +211,7 @@ class ComplaintRouter(ClassifierMixin, BaseEstimator):
         )
         self.opd_.fit(Z, labels)
         self.classes_ = self.opd_.classes_
+        self.openset_ = self._fit_openset(Z, labels, len(classes))
         self.explain_coef_ = self._word_coefficients()
         self.word_terms_ = self.features_.get_feature_names_out()[: len(self.features_.word_vocabulary_)]
 
@@ -211,6 +234,18 @@ class ComplaintRouter(ClassifierMixin, BaseEstimator):
                 self.urgency_classes_ = self.urgency_.classes_
         self.review_threshold_ = float(self.review_threshold)
         return self
+
+    def _fit_openset(self, Z: sp.spmatrix, labels: np.ndarray, n_classes: int) -> OutsideScore | None:
+        if self.outside_target is None or n_classes < 3:
+            return None
+        signal = OutsideScore(
+            outside_target=self.outside_target,
+            n_folds=self.outside_folds,
+            C=self.C,
+            class_weight=self.class_weight,
+            random_state=self.random_state,
+        )
+        return signal.fit(Z, labels)
 
     def _make_features(self) -> ChunkEncoder:
         return ChunkEncoder(
@@ -271,6 +306,11 @@ class ComplaintRouter(ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         return self._prepared().opd.predict_proba(self._encode(as_texts(X)).features)
 
+    def decision_function(self, X: Any) -> np.ndarray:
+        """The OPD head's scores before calibration (what the open-set signal reads)."""
+        check_is_fitted(self)
+        return self._prepared().opd.decision_function(self._encode(as_texts(X)).features)
+
     def predict(self, X: Any) -> np.ndarray:
         """Top OPD per text (what ``mlflow.pyfunc`` serves)."""
         proba = self.predict_proba(X)
@@ -323,8 +363,14 @@ class ComplaintRouter(ClassifierMixin, BaseEstimator):
                 levels = self.urgency_from_proba(U)
                 index = {c: i for i, c in enumerate(self.urgency_classes_)}
                 level_scores = U[np.arange(len(U)), [index[lv] for lv in levels]]
-        needs_review = (top_scores[:, 0] < self.review_threshold_) | ~encoded.has_tokens
-        return Routing(self.classes_, top, top_scores, levels, level_scores, needs_review), encoded
+        unsure = (top_scores[:, 0] < self.review_threshold_) | ~encoded.has_tokens
+        outside = np.zeros(len(texts), dtype=bool)
+        openset: OutsideScore | None = getattr(self, "openset_", None)  # None in models saved before it
+        if openset is not None and texts:
+            outside = openset.is_outside(prepared.opd.decision_function(Z)) & encoded.has_tokens
+        reasons = review_reasons(unsure, outside)
+        routing = Routing(self.classes_, top, top_scores, levels, level_scores, unsure | outside, reasons)
+        return routing, encoded
 
     def suggest(self, X: Any, *, explain: bool = True) -> list[Suggestion]:
         """Top-k OPDs with scores, urgency with score, needs_review and, if asked, the reasons."""
@@ -348,6 +394,7 @@ class ComplaintRouter(ClassifierMixin, BaseEstimator):
                     needs_review=bool(routing.needs_review[i]),
                     opd_terms=terms,
                     urgency_cues=cues,
+                    review_reason=str(routing.review_reason[i]),
                 )
             )
         return suggestions

@@ -23,7 +23,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from models.router import URGENCY_LEVELS
-from serving.admin_filters import ALL, STATUS_NAMES, Filters, bounded_int
+from serving.admin_filters import ALL, REVIEW_REASON_NAMES, STATUS_NAMES, Filters, bounded_int
 from serving.admin_web import (
     admin_name,
     check_csrf,
@@ -61,6 +61,7 @@ def _base(request: Request, holder: HolderDep, session_id: str, **context: Any) 
         "opd_labels": loaded.meta.opd_labels if loaded else [],
         "urgency_levels": URGENCY_LEVELS,
         "status_names": STATUS_NAMES,
+        "reason_names": REVIEW_REASON_NAMES,
         "csrf": csrf_token(session_id),
         "other": _OTHER,
         "notice": None,

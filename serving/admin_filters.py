@@ -19,6 +19,11 @@ STATUS_NAMES = {
     "otomatis": "Otomatis",
     "di_luar_kewenangan": "Di luar kewenangan",
 }
+# Why a suggestion needs review (``review_reason`` of the answer, models/openset.py), as the admin reads it.
+REVIEW_REASON_NAMES = {
+    "ragu": "Ragu antar OPD",
+    "di_luar_cakupan": "Mungkin di luar kewenangan",
+}
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,7 @@ __all__ = [
 ]
 
 UrgencyLevel = Literal["tinggi", "sedang", "rendah"]
+ReviewReason = Literal["", "ragu", "di_luar_cakupan"]
 _MAX_ID_CHARS = 200
 _MAX_LABEL_CHARS = 200
 _MAX_PATH_CHARS = 4096  # PATH_MAX on Linux
@@ -206,6 +207,11 @@ class RouteOut(BaseModel):
     needs_review: bool
     explanation: Explanation
     model_version: str
+    review_reason: ReviewReason = Field(
+        default="",
+        description='Why it needs review: "ragu" (unsure between known OPDs), "di_luar_cakupan" (probably none '
+        'of the OPDs the model knows: another office, a national agency), "" when it needs none.',
+    )
     similar: list[SimilarOut] | None = Field(
         default=None, description='Only with "similar": k in the request: the most similar stored complaints.'
     )
@@ -231,6 +237,7 @@ class RouteOut(BaseModel):
             needs_review=suggestion.needs_review,
             explanation=Explanation(opd_terms=suggestion.opd_terms, urgency_cues=suggestion.urgency_cues),
             model_version=model_version,
+            review_reason=suggestion.review_reason,  # type: ignore[arg-type]
         )
 
 

@@ -88,6 +88,8 @@ def test_bad_rows_are_kept_in_order_with_their_error(tmp_path: Path, sample_mode
     assert (result.loc[result["error"] != "", "predicted_opd"] == "").all()
     assert set(result["needs_review"]) <= {"true", "false"}
     assert (result.loc[result["error"] != "", "needs_review"] == "true").all()
+    assert set(result["review_reason"]) <= {"", "ragu", "di_luar_cakupan"}
+    assert (routed["review_reason"] != "").eq(routed["needs_review"] == "true").all()
     assert summary["rows"] == len(ROWS)
     assert summary["errors"] == {"empty text": 2, "undecodable text": 2, "too long (over 20000 characters)": 1}
     assert summary["error_examples"]["undecodable text"] == ["A6", "A7"]
@@ -336,6 +338,7 @@ def test_route_texts_columns_match_the_router(sample_router: Any) -> None:
         assert routed["predicted_urgency"][i] == s.urgency
         assert routed["urgency_confidence"][i] == round(s.urgency_score, 4)
         assert routed["needs_review"][i] is s.needs_review
+        assert routed["review_reason"][i] == s.review_reason
 
 
 @pytest.mark.parametrize(("threads", "method"), [(1, "fork"), (3, "spawn")])

@@ -186,6 +186,26 @@ def test_one_complaint_shows_masked_text_marks_suggestions_and_what_each_opd_han
     assert admin.get("/admin/aduan/TIDAK-ADA").status_code == 404
 
 
+def test_the_inbox_and_the_complaint_say_why_it_needs_review(admin: TestClient) -> None:
+    outside = "Sertifikat tanah saya di kantor BPN belum jadi sudah dua tahun"
+    _store(admin, [*COMPLAINTS, ("L-1", outside)])
+    assert _api(admin, "L-1")["suggestion"]["review_reason"] == "di_luar_cakupan"
+    listed = admin.get("/admin").text
+    assert re.search(
+        r'data-id="L-1">.*?<span class="alasan alasan-di_luar_cakupan">Mungkin di luar kewenangan</span>', listed, re.S
+    )
+    page = admin.get("/admin/aduan/L-1").text
+    assert 'data-alasan="di_luar_cakupan"' in page
+    assert "Perlu ditinjau · Mungkin di luar kewenangan: pengaduan ini tidak mirip" in page
+    for complaint_id, _ in COMPLAINTS:
+        reason = _api(admin, complaint_id)["suggestion"]["review_reason"]
+        shown = admin.get(f"/admin/aduan/{complaint_id}").text
+        if reason == "ragu":
+            assert 'data-alasan="ragu"' in shown and "Perlu ditinjau · Ragu antar OPD: model kurang yakin" in shown
+        elif reason == "":
+            assert 'id="perlu-tinjau"' not in shown
+
+
 def test_a_decision_routes_stores_feedback_records_the_admin_and_opens_the_next(
     make_client: MakeClient,
 ) -> None:

@@ -253,3 +253,28 @@ def test_an_admins_day_with_the_keyboard(page: object, server: str, feedback_url
     assert len(rows) == 49 + confident + 1  # every OPD decision, including the one later undone
     export = httpx.get(f"{server}/v1/complaints/export", headers={"X-API-Key": API_KEY}, timeout=30)
     assert export.text.count("\n") == 1 + 49 + confident + 1
+
+
+def test_the_admin_sees_why_a_complaint_needs_review(page: object, server: str) -> None:
+    """A complaint for a land office (none of the sample model's OPDs) reads "Mungkin di luar kewenangan" in
+    the list and on its page; one that mixes three known OPDs' matters reads "Ragu antar OPD"."""
+    from playwright.sync_api import Page, expect
+
+    assert isinstance(page, Page)
+    items = [
+        {"id": "LUAR-1", "text": "Sertifikat tanah saya di kantor BPN belum jadi sudah dua tahun"},
+        {"id": "RAGU-1", "text": "Jalan rusak dan sampah menumpuk di depan sekolah, air PDAM juga mati"},
+    ]
+    stored = httpx.post(f"{server}/v1/complaints", json={"items": items}, headers={"X-API-Key": API_KEY}, timeout=30)
+    assert stored.json()["stored"] == 2
+    expected = {"LUAR-1": ("di_luar_cakupan", "Mungkin di luar kewenangan"), "RAGU-1": ("ragu", "Ragu antar OPD")}
+    for complaint_id, (reason, label) in expected.items():
+        assert _complaint(server, complaint_id)["suggestion"]["review_reason"] == reason
+        page.goto("/admin")
+        row = page.locator(f'li.baris[data-id="{complaint_id}"]')
+        expect(row.locator(f".alasan-{reason}")).to_have_text(label)
+        with page.expect_navigation():
+            row.locator("a.buka").click()
+        expect(page.locator("#perlu-tinjau")).to_contain_text(label)
+        expect(page.locator("#perlu-tinjau")).to_have_attribute("data-alasan", reason)
+        _no_overflow(page)

@@ -55,7 +55,15 @@ def test_route_answers_the_contract(client: TestClient, sample_model_dir: Path) 
     response = client.post("/v1/route", json={"id": "A-17", "text": COMPLAINTS[0][0]})
     assert response.status_code == 200
     body = response.json()
-    assert set(body) == {"id", "suggestions", "urgency", "needs_review", "explanation", "model_version"}
+    assert set(body) == {
+        "id",
+        "suggestions",
+        "urgency",
+        "needs_review",
+        "explanation",
+        "model_version",
+        "review_reason",
+    }
     assert body["id"] == "A-17"
     assert len(body["suggestions"]) == 3
     scores = [s["score"] for s in body["suggestions"]]
@@ -65,6 +73,7 @@ def test_route_answers_the_contract(client: TestClient, sample_model_dir: Path) 
     assert body["urgency"]["level"] in {"tinggi", "sedang", "rendah"}
     assert 0.0 <= body["urgency"]["score"] <= 1.0
     assert isinstance(body["needs_review"], bool)
+    assert body["review_reason"] in ({"ragu", "di_luar_cakupan"} if body["needs_review"] else {""})
     assert set(body["explanation"]) == {"opd_terms", "urgency_cues"}
     assert body["model_version"] == load_metadata(sample_model_dir).version
 
@@ -408,3 +417,17 @@ def test_no_json_body_makes_a_500(client: TestClient, payload: object, path: str
     assert response.status_code in {200, 201, 422}, response.text
     if response.status_code == 422:
         assert isinstance(response.json()["detail"], str)
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("Sertifikat tanah saya di kantor BPN belum jadi sudah dua tahun", "di_luar_cakupan"),
+        ("Sampah di pasar tidak diangkut sudah seminggu, bau sekali", ""),
+    ],
+)
+def test_route_says_why_it_needs_review(client: TestClient, text: str, reason: str) -> None:
+    """A land-office complaint matches none of the sample model's OPDs: flagged, with the reason."""
+    body = client.post("/v1/route", json={"text": text}).json()
+    assert body["review_reason"] == reason
+    assert body["needs_review"] is (reason != "")

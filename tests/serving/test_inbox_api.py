@@ -170,3 +170,19 @@ def test_a_feedback_database_from_before_migrations_is_upgraded_in_place(
         rows = list(csv.DictReader(io.StringIO(client.get("/v1/feedback/export", headers=AUTH).text)))
         assert [r["id"] for r in rows] == ["lama"]
         assert client.post("/v1/complaints", json={"items": _samples(2)}, headers=AUTH).json()["stored"] == 2
+
+
+OUTSIDE = "Sertifikat tanah saya di kantor BPN belum jadi sudah dua tahun"
+
+
+def test_auto_routing_never_forwards_a_complaint_outside_the_known_opds(make_client: MakeClient) -> None:
+    with make_client(auto_route=True) as client:
+        items = [*_samples(20), {"id": "LUAR-1", "text": OUTSIDE}]
+        results = client.post("/v1/complaints", json={"items": items}, headers=AUTH).json()["results"]
+        assert {r["id"]: r["status"] for r in results}["LUAR-1"] == "baru"
+        stored = client.get("/v1/complaints/LUAR-1", headers=AUTH).json()["suggestion"]
+        assert (stored["needs_review"], stored["review_reason"]) == (True, "di_luar_cakupan")
+        page = client.get("/v1/complaints", params={"limit": 30}, headers=AUTH).json()
+        for item in page["items"]:
+            answer = item["suggestion"]
+            assert answer["review_reason"] in ({"ragu", "di_luar_cakupan"} if answer["needs_review"] else {""})

@@ -2,7 +2,8 @@
 
 The expected answers are rebuilt here for every text from the fitted router's parts: its features
 (``features_.transform``, the one feature implementation), scikit-learn's own ``predict_proba`` of the
-fitted heads (the API uses heads folded into plain arrays, :mod:`models.heads`), and a slow text-by-text
+fitted heads (the API uses heads folded into plain arrays, :mod:`models.heads`), the calibrated copies'
+``decision_function`` against the open-set threshold for ``review_reason``, and a slow text-by-text
 reference of the explanation: the words of ``analyse`` whose stems carry the largest positive weight of
 the chosen OPD in the fitted word vocabulary, and ``find_cues`` of the expanded text. Every field of the
 JSON answer must be equal, scores to the six decimals the API prints. The texts are the real complaints of
@@ -73,24 +74,28 @@ def _expected(router: ComplaintRouter, texts: list[str], ids: list[str], version
     encoded = router.features_.encode(texts)
     Z, word, cues = encoded.features, encoded.word, encoded.cues
     P = router.opd_.predict_proba(Z)
-    assert router.urgency_ is not None
+    decision = np.mean([c.estimator.decision_function(Z) for c in router.opd_.calibrated_classifiers_], axis=0)
+    assert router.urgency_ is not None and router.openset_ is not None
     U = router.urgency_.predict_proba(sp.hstack([Z, cues * router.cue_weight], format="csr"))
     levels = router.urgency_from_proba(U)
     classes = list(router.urgency_classes_)
     answers = []
     for i, a in enumerate(analysed):
         top = np.argsort(-P[i])[: router.top_k]
+        unsure = bool(P[i, top[0]] < router.review_threshold_ or not a.tokens)
+        outside = bool(decision[i].max() < router.openset_.threshold_ and a.tokens)
         answers.append(
             {
                 "id": ids[i],
                 "suggestions": [{"opd": str(router.classes_[j]), "score": round(float(P[i, j]), 6)} for j in top],
                 "urgency": {"level": str(levels[i]), "score": round(float(U[i, classes.index(levels[i])]), 6)},
-                "needs_review": bool(P[i, top[0]] < router.review_threshold_ or not a.tokens),
+                "needs_review": unsure or outside,
                 "explanation": {
                     "opd_terms": _slow_terms(router, a, word[i], int(top[0])),
                     "urgency_cues": [phrase for _, phrase in find_cues(a.expanded)],
                 },
                 "model_version": version,
+                "review_reason": "di_luar_cakupan" if outside else "ragu" if unsure else "",
             }
         )
     return answers
