@@ -18,6 +18,7 @@ import pandas as pd
 from batch.files import BatchError
 from batch.options import BatchOptions
 from models.router import ComplaintRouter
+from models.unit import Place
 
 __all__ = [
     "ERROR_EMPTY",
@@ -27,6 +28,7 @@ __all__ = [
     "add_columns",
     "check_texts",
     "classify_chunk",
+    "places_of",
     "require_text_column",
     "route_texts",
     "too_long_error",
@@ -40,6 +42,7 @@ OUTPUT_COLUMNS = (
     "urgency_confidence",
     "needs_review",
     "error",
+    "predicted_unit",
 )
 ERROR_EMPTY = "empty text"
 ERROR_MISSING = "missing text"
@@ -105,11 +108,34 @@ def check_texts(
     return texts, errors
 
 
-def route_texts(router: ComplaintRouter, texts: Sequence[str]) -> dict[str, list[Any]]:
-    """The prediction columns for ``texts`` (all routable), from one vectorised ``route`` call."""
+def places_of(frame: pd.DataFrame, options: BatchOptions, errors: Sequence[str]) -> list[Place] | None:
+    """The location fields of the routable rows (those without an error), or None when the input has neither."""
+    columns = [options.kecamatan_column, options.kelurahan_column]
+    if not any(c in frame.columns for c in columns):
+        return None
+    kecamatan, kelurahan = (frame[c].tolist() if c in frame.columns else [None] * len(frame) for c in columns)
+    return [
+        Place(_field(kec), _field(kel))
+        for kec, kel, error in zip(kecamatan, kelurahan, errors, strict=True)
+        if not error
+    ]
+
+
+def _field(value: Any) -> str | None:
+    if _is_missing(value):
+        return None
+    text = value if isinstance(value, str) else str(value)
+    return text.strip() or None
+
+
+def route_texts(
+    router: ComplaintRouter, texts: Sequence[str], places: Sequence[Place] | None = None
+) -> dict[str, list[Any]]:
+    """The prediction columns for ``texts`` (all routable; ``places`` their location fields, or None), from one
+    vectorised ``route`` call."""
     if not texts:
-        return {name: [] for name in OUTPUT_COLUMNS[:-1]}
-    routing = router.route(list(texts))
+        return {name: [] for name in OUTPUT_COLUMNS if name != "error"}
+    routing = router.route(list(texts), places=places)
     names = routing.classes.astype(str)
     top = routing.top[:, :3]
     top_names = names[top].tolist()
@@ -127,6 +153,9 @@ def route_texts(router: ComplaintRouter, texts: Sequence[str]) -> dict[str, list
             [None] * len(texts) if urgency_scores is None else [round(v, _DECIMALS) for v in urgency_scores.tolist()]
         ),
         "needs_review": routing.needs_review.astype(bool).tolist(),
+        "predicted_unit": (
+            [row[0] for row in top_names] if routing.unit is None else routing.unit.astype(str).tolist()
+        ),
     }
 
 
@@ -154,6 +183,7 @@ def add_columns(frame: pd.DataFrame, errors: Sequence[str], routed: dict[str, li
         "urgency_confidence": spread([np.nan if v is None else v for v in routed["urgency_confidence"]], float, np.nan),
         "needs_review": spread(routed["needs_review"], bool, True),
         "error": np.asarray(errors, dtype=object),
+        "predicted_unit": spread(routed["predicted_unit"], object, None),
     }
     return pd.concat([out, pd.DataFrame(added)], axis=1)
 
@@ -164,4 +194,4 @@ def classify_chunk(
     """All three steps on one chunk (what a Dask task runs)."""
     texts, errors = check_texts(frame, options, read_errors)
     routable = [t for t, e in zip(texts, errors, strict=True) if not e]
-    return add_columns(frame, errors, route_texts(router, routable))
+    return add_columns(frame, errors, route_texts(router, routable, places_of(frame, options, errors)))

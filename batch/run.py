@@ -32,10 +32,11 @@ from batch.cluster import DaskSource
 from batch.files import BatchError, Chunk, ChunkWriter, InputFile, detect_format, open_input, open_writer
 from batch.options import BatchOptions
 from batch.report import write_report
-from batch.rows import OUTPUT_COLUMNS, add_columns, check_texts, require_text_column, route_texts
+from batch.rows import OUTPUT_COLUMNS, add_columns, check_texts, places_of, require_text_column, route_texts
 from batch.summary import BatchSummary
 from models.artifact import load_model
 from models.router import ComplaintRouter
+from models.unit import Place
 
 __all__ = ["BatchError", "BatchOptions", "classify_file", "default_output"]
 
@@ -78,9 +79,9 @@ def _init_worker(model_dir: str) -> None:
     _WORKER_ROUTER, _ = load_model(model_dir)
 
 
-def _route_in_worker(texts: list[str]) -> dict[str, list[Any]]:
+def _route_in_worker(texts: list[str], places: list[Place] | None) -> dict[str, list[Any]]:
     assert _WORKER_ROUTER is not None, "worker started without a model"
-    return route_texts(_WORKER_ROUTER, texts)
+    return route_texts(_WORKER_ROUTER, texts, places)
 
 
 def _pool(jobs: int, model_dir: Path, router: ComplaintRouter) -> ProcessPoolExecutor:
@@ -116,8 +117,8 @@ class LocalSource:
     def estimated_rows(self, rows_done: int) -> int | None:
         return self.source.estimated_rows(rows_done)
 
-    def _checked(self) -> Iterator[tuple[Chunk, list[str], list[str]]]:
-        """Chunks with their errors and routable texts; the first chunk must have the text column."""
+    def _checked(self) -> Iterator[tuple[Chunk, list[str], list[str], list[Place] | None]]:
+        """Chunks with their errors, routable texts and their places; the first chunk must have the text column."""
         for index, chunk in enumerate(self.source.chunks()):
             if index == 0:
                 columns, where = list(chunk.frame.columns), str(self.source.path)
@@ -126,12 +127,12 @@ class LocalSource:
                     require_label_column(columns, self.options, where)
             texts, errors = check_texts(chunk.frame, self.options, chunk.read_errors)
             routable = [t for t, e in zip(texts, errors, strict=True) if not e]
-            yield chunk, errors, routable
+            yield chunk, errors, routable, places_of(chunk.frame, self.options, errors)
 
     def frames(self) -> Iterator[pd.DataFrame]:
         if self.options.jobs == 1:
-            for chunk, errors, routable in self._checked():
-                yield add_columns(chunk.frame, errors, route_texts(self.router, routable))
+            for chunk, errors, routable, places in self._checked():
+                yield add_columns(chunk.frame, errors, route_texts(self.router, routable, places))
             return
         yield from self._pool_frames()
 
@@ -140,8 +141,8 @@ class LocalSource:
         pool = _pool(jobs, self.model_dir, self.router)
         pending: deque[tuple[pd.DataFrame, list[str], Future[dict[str, list[Any]]]]] = deque()
         try:
-            for chunk, errors, routable in self._checked():
-                pending.append((chunk.frame, errors, pool.submit(_route_in_worker, routable)))
+            for chunk, errors, routable, places in self._checked():
+                pending.append((chunk.frame, errors, pool.submit(_route_in_worker, routable, places)))
                 while len(pending) > 2 * jobs:  # bounded: memory stays flat, results come in order
                     frame, errs, future = pending.popleft()
                     yield add_columns(frame, errs, future.result())

@@ -68,9 +68,10 @@ def readyz(holder: HolderDep) -> dict[str, str]:
 
 @router.post("/v1/route", dependencies=[Depends(routing_key)], tags=["routing"], responses=_errors(401, 422, 503))
 async def route(body: ComplaintIn, loaded: ModelDep, settings: SettingsDep, queue: QueueDep) -> RouteOut:
-    """Top-3 OPDs with calibrated scores, urgency, needs_review and the reasons, for one complaint."""
+    """Top-3 OPDs with calibrated scores, urgency, needs_review, the reasons and the unit, for one complaint
+    (``kecamatan`` and ``kelurahan``, when given, name the place of its unit)."""
     check_limits([body.text], max_text_chars=settings.max_text_chars)
-    suggestion = await queue.suggest(loaded.router, body.text, settings)
+    suggestion = await queue.suggest(loaded.router, body.text, settings, body.place)
     return RouteOut.from_suggestion(body.id, suggestion, loaded.version)
 
 
@@ -80,7 +81,7 @@ async def route_batch(body: BatchIn, loaded: ModelDep, settings: SettingsDep) ->
     texts = [item.text for item in body.items]
     check_limits(texts, max_text_chars=settings.max_text_chars, max_items=settings.max_batch_items)
     started = time.perf_counter()
-    suggestions = await suggest_now(loaded.router, texts, settings)
+    suggestions = await suggest_now(loaded.router, texts, settings, [item.place for item in body.items])
     logger.info("routed a batch of %d in %.3fs", len(texts), time.perf_counter() - started)
     pairs = zip(body.items, suggestions, strict=True)
     return BatchOut(results=[RouteOut.from_suggestion(item.id, s, loaded.version) for item, s in pairs])

@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, field_validator, model_validator
 
 from models.router import Suggestion
+from models.unit import Place
 from serving.errors import InvalidInputError
 
 __all__ = [
@@ -62,11 +63,29 @@ class ComplaintIn(_Input):
 
     id: StrictStr | None = Field(default=None, max_length=_MAX_ID_CHARS, description="The caller's complaint id.")
     text: StrictStr = Field(description="The complaint as the citizen wrote it.")
+    kecamatan: StrictStr | None = Field(
+        default=None, max_length=_MAX_LABEL_CHARS, description="The kecamatan the citizen gave, if any."
+    )
+    kelurahan: StrictStr | None = Field(
+        default=None, max_length=_MAX_LABEL_CHARS, description="The kelurahan the citizen gave, if any."
+    )
 
     @field_validator("text")
     @classmethod
     def _text_not_blank(cls, value: str) -> str:
         return _not_blank(value)
+
+    @field_validator("kecamatan", "kelurahan")
+    @classmethod
+    def _place_name(cls, value: str | None) -> str | None:
+        """An empty or blank name is no name; any other is kept (an unknown one is ignored by the model)."""
+        if value is None or not value.strip():
+            return None
+        return _not_blank(value).strip()
+
+    @property
+    def place(self) -> Place:
+        return Place(kecamatan=self.kecamatan, kelurahan=self.kelurahan)
 
 
 class BatchIn(_Input):
@@ -174,6 +193,11 @@ class RouteOut(BaseModel):
     needs_review: bool
     explanation: Explanation
     model_version: str
+    unit: str | None = Field(
+        default=None,
+        description="The specific unit of the top OPD (a kelurahan or kecamatan, a pooled OPD); the OPD itself "
+        "for a model trained without a unit column.",
+    )
 
     @classmethod
     def from_suggestion(cls, complaint_id: str | None, suggestion: Suggestion, model_version: str) -> RouteOut:
@@ -189,6 +213,7 @@ class RouteOut(BaseModel):
             needs_review=suggestion.needs_review,
             explanation=Explanation(opd_terms=suggestion.opd_terms, urgency_cues=suggestion.urgency_cues),
             model_version=model_version,
+            unit=suggestion.unit,
         )
 
 

@@ -19,7 +19,7 @@ import numpy as np
 from models.review import ReviewThreshold
 from models.router import ComplaintRouter
 from training.data import Dataset
-from training.evaluate import evaluate_router
+from training.evaluate import evaluate_router, unit_metrics
 
 __all__ = ["TrainResult", "train_router"]
 
@@ -42,6 +42,9 @@ def _subset(data: Dataset, rows: np.ndarray) -> Dataset:
         urgency=None if data.urgency is None else [data.urgency[i] for i in rows],
         sources=data.sources,
         sha256=data.sha256,
+        units=None if data.units is None else [data.units[i] for i in rows],
+        places=None if data.places is None else [data.places[i] for i in rows],
+        dates=None if data.dates is None else [data.dates[i] for i in rows],
     )
 
 
@@ -60,7 +63,7 @@ def train_router(
         ComplaintRouter(**(params or {})), review_target=review_target, holdout=holdout, random_state=seed
     )
     logger.info("fitting, with the review threshold chosen on a held-out %.0f%% of %d rows", 100 * holdout, len(train))
-    search.fit(train.texts, train.opd, urgency=train.urgency)
+    search.fit(train.texts, train.opd, dates=train.dates, urgency=train.urgency, units=train.units, places=train.places)
     router: ComplaintRouter = search.estimator_
     threshold = search.review_threshold_
     held = _subset(train, search.holdout_rows_)
@@ -74,6 +77,8 @@ def train_router(
     )
     if eval_data is not None:
         metrics = evaluate_router(router, eval_data.texts, eval_data.opd, eval_data.urgency)
+        if eval_data.units is not None:
+            metrics.update(unit_metrics(router, eval_data.texts, eval_data.opd, eval_data.units, eval_data.places))
         source = "eval"
     else:
         metrics = held_metrics
