@@ -1,6 +1,7 @@
 """Fitting a router: the review threshold from a held-out slice, then the final fit on all rows.
 
-1. :class:`models.review.ReviewThreshold` holds out a stratified slice of the training rows (``holdout``),
+1. :class:`models.review.ReviewThreshold` holds out a slice of the training rows (``holdout``: the most recent
+   rows when they are dated, else a stratified one),
    fits a probe router on the rest and chooses the review threshold on the slice so that accuracy among
    the complaints not flagged for review reaches ``review_target``; then it fits the router on all
    training rows with that threshold.
@@ -33,6 +34,7 @@ class TrainResult:
     metrics_source: str
     threshold_metrics: dict[str, float] = field(default_factory=dict)
     seconds: float = 0.0
+    review: ReviewThreshold | None = None
 
 
 def _subset(data: Dataset, rows: np.ndarray) -> Dataset:
@@ -93,4 +95,5 @@ def train_router(
             "holdout_auto_accuracy": held_metrics["opd_auto_accuracy"],
         },
         seconds=seconds,
+        review=search,
     )
