@@ -153,9 +153,7 @@ def test_slices_take_the_highest_threshold_of_the_slices() -> None:
     one = ReviewThreshold(_plain(), review_target=0.9, holdout=0.4).fit(TEXTS, LABELS, dates=DATES)
     three = ReviewThreshold(_plain(), review_target=0.9, holdout=0.4, slices=3).fit(TEXTS, LABELS, dates=DATES)
     parts = np.array_split(np.arange(len(one.holdout_rows_)), 3)
-    expected = max(
-        choose_review_threshold(one.holdout_confidence_[p], one.holdout_correct_[p], 0.9) for p in parts
-    )
+    expected = max(choose_review_threshold(one.holdout_confidence_[p], one.holdout_correct_[p], 0.9) for p in parts)
     assert three.review_threshold_ == expected >= one.review_threshold_
 
 

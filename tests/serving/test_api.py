@@ -55,7 +55,8 @@ def test_route_answers_the_contract(client: TestClient, sample_model_dir: Path) 
     response = client.post("/v1/route", json={"id": "A-17", "text": COMPLAINTS[0][0]})
     assert response.status_code == 200
     body = response.json()
-    assert set(body) == {"id", "suggestions", "urgency", "needs_review", "explanation", "model_version"}
+    assert set(body) == {"id", "suggestions", "urgency", "needs_review", "explanation", "model_version", "unit"}
+    assert body["unit"] == body["suggestions"][0]["opd"]  # trained without a unit column: the unit is the OPD
     assert body["id"] == "A-17"
     assert len(body["suggestions"]) == 3
     scores = [s["score"] for s in body["suggestions"]]
