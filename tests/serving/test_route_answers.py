@@ -93,6 +93,7 @@ def _expected(router: ComplaintRouter, texts: list[str], ids: list[str], version
                     "urgency_cues": [phrase for _, phrase in find_cues(a.expanded)],
                 },
                 "model_version": version,
+                "unit": str(router.classes_[top[0]]),  # trained without a unit column: the unit is the OPD
             }
         )
     return answers
