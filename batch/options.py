@@ -24,7 +24,8 @@ class BatchOptions:
 
     Columns: ``text_column`` holds the complaint, ``id_column`` names rows in the summary,
     ``opd_column`` holds a true OPD label (``None``: ``opd`` when the input has it), which adds
-    accuracy by OPD to the summary and the report.
+    accuracy by OPD to the summary and the report. ``kecamatan_column`` and ``kelurahan_column`` hold the
+    location the citizen gave (used for ``predicted_unit`` when the input has them).
     Limits: texts over ``max_chars`` are not routed; ``chunk_size`` rows are read, routed and written
     at a time. ``delimiter`` is the CSV delimiter (``None``: detected among ``,``, ``;`` and tab);
     the output keeps the input's.
@@ -49,6 +50,8 @@ class BatchOptions:
     progress: bool = True
     duplicates: bool = False
     duplicate_window_days: int = 14
+    kecamatan_column: str = "kecamatan"
+    kelurahan_column: str = "kelurahan"
 
     def __post_init__(self) -> None:
         for name in ("max_chars", "chunk_size", "jobs", "partition_bytes"):

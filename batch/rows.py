@@ -18,6 +18,7 @@ import pandas as pd
 from batch.files import BatchError
 from batch.options import BatchOptions
 from models.router import ComplaintRouter
+from models.unit import Place
 
 __all__ = [
     "ERROR_EMPTY",
@@ -27,6 +28,7 @@ __all__ = [
     "add_columns",
     "check_texts",
     "classify_chunk",
+    "places_of",
     "require_text_column",
     "route_texts",
     "too_long_error",
@@ -41,6 +43,7 @@ OUTPUT_COLUMNS = (
     "needs_review",
     "review_reason",
     "error",
+    "predicted_unit",
 )
 ERROR_EMPTY = "empty text"
 ERROR_MISSING = "missing text"
@@ -106,11 +109,34 @@ def check_texts(
     return texts, errors
 
 
-def route_texts(router: ComplaintRouter, texts: Sequence[str]) -> dict[str, list[Any]]:
-    """The prediction columns for ``texts`` (all routable), from one vectorised ``route`` call."""
+def places_of(frame: pd.DataFrame, options: BatchOptions, errors: Sequence[str]) -> list[Place] | None:
+    """The location fields of the routable rows (those without an error), or None when the input has neither."""
+    columns = [options.kecamatan_column, options.kelurahan_column]
+    if not any(c in frame.columns for c in columns):
+        return None
+    kecamatan, kelurahan = (frame[c].tolist() if c in frame.columns else [None] * len(frame) for c in columns)
+    return [
+        Place(_field(kec), _field(kel))
+        for kec, kel, error in zip(kecamatan, kelurahan, errors, strict=True)
+        if not error
+    ]
+
+
+def _field(value: Any) -> str | None:
+    if _is_missing(value):
+        return None
+    text = value if isinstance(value, str) else str(value)
+    return text.strip() or None
+
+
+def route_texts(
+    router: ComplaintRouter, texts: Sequence[str], places: Sequence[Place] | None = None
+) -> dict[str, list[Any]]:
+    """The prediction columns for ``texts`` (all routable; ``places`` their location fields, or None), from one
+    vectorised ``route`` call."""
     if not texts:
-        return {name: [] for name in OUTPUT_COLUMNS[:-1]}
-    routing = router.route(list(texts))
+        return {name: [] for name in OUTPUT_COLUMNS if name != "error"}
+    routing = router.route(list(texts), places=places)
     names = routing.classes.astype(str)
     top = routing.top[:, :3]
     top_names = names[top].tolist()
@@ -129,6 +155,9 @@ def route_texts(router: ComplaintRouter, texts: Sequence[str]) -> dict[str, list
         ),
         "needs_review": routing.needs_review.astype(bool).tolist(),
         "review_reason": routing.review_reason.astype(str).tolist(),
+        "predicted_unit": (
+            [row[0] for row in top_names] if routing.unit is None else routing.unit.astype(str).tolist()
+        ),
     }
 
 
@@ -157,6 +186,7 @@ def add_columns(frame: pd.DataFrame, errors: Sequence[str], routed: dict[str, li
         "needs_review": spread(routed["needs_review"], bool, True),
         "review_reason": spread(routed["review_reason"], object, ""),
         "error": np.asarray(errors, dtype=object),
+        "predicted_unit": spread(routed["predicted_unit"], object, None),
     }
     return pd.concat([out, pd.DataFrame(added)], axis=1)
 
@@ -167,4 +197,4 @@ def classify_chunk(
     """All three steps on one chunk (what a Dask task runs)."""
     texts, errors = check_texts(frame, options, read_errors)
     routable = [t for t, e in zip(texts, errors, strict=True) if not e]
-    return add_columns(frame, errors, route_texts(router, routable))
+    return add_columns(frame, errors, route_texts(router, routable, places_of(frame, options, errors)))

@@ -33,12 +33,13 @@ from batch.duplicates import DUPLICATE_COLUMNS, DuplicateFinder
 from batch.files import BatchError, Chunk, ChunkWriter, InputFile, detect_format, open_input, open_writer
 from batch.options import BatchOptions
 from batch.report import write_report
-from batch.rows import OUTPUT_COLUMNS, add_columns, check_texts, require_text_column, route_texts
+from batch.rows import OUTPUT_COLUMNS, add_columns, check_texts, places_of, require_text_column, route_texts
 from batch.summary import BatchSummary
 from models.artifact import load_model
 from models.minhash import Prepared
 from models.router import ComplaintRouter
 from models.similarity import SimilarityConfig, SimilarityIndex
+from models.unit import Place
 
 __all__ = ["BatchError", "BatchOptions", "classify_file", "default_output"]
 
@@ -81,14 +82,16 @@ def _init_worker(model_dir: str) -> None:
     _WORKER_ROUTER, _ = load_model(model_dir)
 
 
-def _route_in_worker(texts: list[str]) -> dict[str, list[Any]]:
+def _route_in_worker(texts: list[str], places: list[Place] | None) -> dict[str, list[Any]]:
     assert _WORKER_ROUTER is not None, "worker started without a model"
-    return route_texts(_WORKER_ROUTER, texts)
+    return route_texts(_WORKER_ROUTER, texts, places)
 
 
-def _route_and_prepare_in_worker(texts: list[str], config: SimilarityConfig) -> tuple[dict[str, list[Any]], Prepared]:
+def _route_and_prepare_in_worker(
+    texts: list[str], places: list[Place] | None, config: SimilarityConfig
+) -> tuple[dict[str, list[Any]], Prepared]:
     """Routing and, for ``--duplicates``, the index-free part of the search (it runs in parallel here)."""
-    return _route_in_worker(texts), SimilarityIndex(config).prepare(texts)
+    return _route_in_worker(texts, places), SimilarityIndex(config).prepare(texts)
 
 
 def _pool(jobs: int, model_dir: Path, router: ComplaintRouter) -> ProcessPoolExecutor:
@@ -124,8 +127,8 @@ class LocalSource:
     def estimated_rows(self, rows_done: int) -> int | None:
         return self.source.estimated_rows(rows_done)
 
-    def _checked(self) -> Iterator[tuple[Chunk, list[str], list[str]]]:
-        """Chunks with their errors and routable texts; the first chunk must have the text column."""
+    def _checked(self) -> Iterator[tuple[Chunk, list[str], list[str], list[Place] | None]]:
+        """Chunks with their errors, routable texts and their places; the first chunk must have the text column."""
         for index, chunk in enumerate(self.source.chunks()):
             if index == 0:
                 columns, where = list(chunk.frame.columns), str(self.source.path)
@@ -134,7 +137,7 @@ class LocalSource:
                     require_label_column(columns, self.options, where)
             texts, errors = check_texts(chunk.frame, self.options, chunk.read_errors)
             routable = [t for t, e in zip(texts, errors, strict=True) if not e]
-            yield chunk, errors, routable
+            yield chunk, errors, routable, places_of(chunk.frame, self.options, errors)
 
     def frames(self) -> Iterator[pd.DataFrame]:
         for frame, _ in self.prepared_frames(None):
@@ -144,8 +147,8 @@ class LocalSource:
         """Output chunks in input order; with a similarity ``config`` and worker processes, each with the
         :class:`models.minhash.Prepared` of its routable texts, computed by the worker that routed it."""
         if self.options.jobs == 1:
-            for chunk, errors, routable in self._checked():
-                yield add_columns(chunk.frame, errors, route_texts(self.router, routable)), None
+            for chunk, errors, routable, places in self._checked():
+                yield add_columns(chunk.frame, errors, route_texts(self.router, routable, places)), None
             return
         yield from self._pool_frames(config)
 
@@ -159,11 +162,11 @@ class LocalSource:
             return add_columns(frame, errors, routed), prepared
 
         try:
-            for chunk, errors, routable in self._checked():
+            for chunk, errors, routable, places in self._checked():
                 future: Future[Any] = (
-                    pool.submit(_route_in_worker, routable)
+                    pool.submit(_route_in_worker, routable, places)
                     if config is None
-                    else pool.submit(_route_and_prepare_in_worker, routable, config)
+                    else pool.submit(_route_and_prepare_in_worker, routable, places, config)
                 )
                 pending.append((chunk.frame, errors, future))
                 while len(pending) > 2 * jobs:  # bounded: memory stays flat, results come in order

@@ -4,6 +4,7 @@ Not a test: run it by hand (minutes) where the real corpora sit beside the check
 
     python benchmarks/quality.py [--data-dir ../shared/data] [--output BENCHMARKS.md]
                                  [--tracking-uri URI | --no-tracking] [--corpora surabaya lapor_nasional]
+                                 [--unit-column instansi]
 
 For each corpus it trains on ``train.csv`` and measures on ``dev.csv`` three systems:
 
@@ -12,9 +13,12 @@ For each corpus it trains on ``train.csv`` and measures on ``dev.csv`` three sys
 - disposisi: :func:`training.fit.train_router` with the router's default parameters.
 
 (see :mod:`benchmarks.reference` for how R1 and R2 answer top-3, review and urgency). It writes the
-``## Quality`` section of BENCHMARKS.md (other sections are kept), logs the figures and that markdown
-to MLflow (experiment ``disposisi-benchmark``) and prints the markdown. Complaint texts are read
-into memory only: never logged, printed or written.
+``## Quality`` section of BENCHMARKS.md (other sections are kept) and, for corpora with dates, the
+``## Review by month`` section (accuracy among the not flagged and coverage per month of dev, for the shipped
+threshold and the variants the held-out rows allow); with ``--unit-column`` the ``## Unit`` section (unit
+accuracy on territorial and pooled rows, :mod:`models.unit`) for the corpora that have that column;
+logs the figures and that markdown to MLflow (experiment ``disposisi-benchmark``) and prints the markdown.
+Complaint texts are read into memory only: never logged, printed or written.
 """
 
 from __future__ import annotations
@@ -52,10 +56,17 @@ from benchmarks.report import (  # noqa: E402
     targets_for,
     write_section,
 )
+from benchmarks.unit_review import (  # noqa: E402
+    REVIEW_SECTION,
+    UNIT_SECTION,
+    review_by_month,
+    review_section,
+    unit_section,
+)
 from models.artifact import MODEL_FILE, library_versions, save_model  # noqa: E402
 from models.stem import stem_word  # noqa: E402
 from training.data import DataError, Dataset, load_dataset  # noqa: E402
-from training.evaluate import evaluate_router  # noqa: E402
+from training.evaluate import evaluate_router, unit_metrics  # noqa: E402
 from training.fit import train_router  # noqa: E402
 
 __all__ = ["CORPORA", "Corpus", "load_corpus", "machine_info", "main", "run_corpus"]
@@ -93,9 +104,10 @@ NOTES = (
     "ranking of `decision_function`. Their urgency is the same TF-IDF + LinearSVC recipe fitted on the train rows "
     "that carry an urgency label (surabaya: `urgensi_train.csv`, measured on the `urgensi_dev.csv` rows).",
     "Coverage of R1 and R2 is reported, not n/a: their confidence is the highest decision value, and their review "
-    "threshold is chosen exactly as disposisi chooses its own (a stratified 20% of train held out, a probe fitted "
-    "on the rest, the lowest threshold at which 95% of the held-out rows above it are right, then the final fit "
-    "on all of train). The procedure and the data are the same; only the score differs (decision value against "
+    "threshold is chosen exactly as disposisi chooses its own (20% of train held out: the most recent rows "
+    "when the corpus is dated, as surabaya is, else a stratified slice; a probe fitted on the rest, the lowest "
+    "threshold at which 95% of the held-out rows above it are right, then the final fit on all of train). "
+    "The procedure and the data are the same; only the score differs (decision value against "
     "calibrated probability), so the thresholds are not comparable with each other, but coverage and accuracy "
     "among the not flagged are.",
     "Training time is the wall clock of everything a fit does: text preparation and stemming (word caches "
@@ -116,16 +128,18 @@ class Corpus:
     opd_column: str
     urgency_train: str | None = None
     urgency_dev: str | None = None
+    has_units: bool = False
 
 
 CORPORA = {
-    "surabaya": Corpus("surabaya", "opd", "urgensi_train.csv", "urgensi_dev.csv"),
+    "surabaya": Corpus("surabaya", "opd", "urgensi_train.csv", "urgensi_dev.csv", has_units=True),
     "lapor_nasional": Corpus("lapor_nasional", "instansi"),
 }
 
 
-def load_corpus(data_dir: Path, corpus: Corpus) -> tuple[Dataset, Dataset]:
-    """Train and dev of one corpus, urgency labels joined on id where the corpus has them."""
+def load_corpus(data_dir: Path, corpus: Corpus, unit_column: str | None = None) -> tuple[Dataset, Dataset]:
+    """Train and dev of one corpus, urgency labels joined on id where the corpus has them, and the units of
+    ``unit_column`` where the corpus has one."""
     folder = data_dir / corpus.name
     if not folder.is_dir():
         raise DataError(f"corpus folder {folder} does not exist: pass --data-dir (the folder holding {corpus.name}/)")
@@ -136,6 +150,7 @@ def load_corpus(data_dir: Path, corpus: Corpus) -> tuple[Dataset, Dataset]:
             opd_column=corpus.opd_column,
             urgency_files=[folder / urgency_file] if urgency_file else (),
             min_examples=min_examples,
+            unit_column=unit_column if corpus.has_units else None,
         )
 
     return load("train", corpus.urgency_train, 2), load("dev", corpus.urgency_dev, 1)
@@ -158,7 +173,9 @@ def run_reference(train: Dataset, dev: Dataset, *, stem: bool, seed: int) -> Sys
     key = "r2" if stem else "r1"
     sastrawi_text_stemmer.cache_clear()  # a fresh PySastrawi stemmer, with an empty word cache
     system, seconds = _timed(
-        lambda: ReferenceSystem(stem=stem, random_state=seed).fit(train.texts, train.opd, train.urgency)
+        lambda: ReferenceSystem(stem=stem, random_state=seed).fit(
+            train.texts, train.opd, train.urgency, dates=train.dates
+        )
     )
     metrics = evaluate_reference(system, dev.texts, dev.opd, dev.urgency)
     metrics.update(review_threshold=system.review_threshold_, train_seconds=seconds, model_bytes=_dumped_size(system))
@@ -170,6 +187,10 @@ def run_disposisi(train: Dataset, dev: Dataset, *, seed: int) -> SystemResult:
     result, seconds = _timed(lambda: train_router(train, seed=seed))
     router = result.router
     metrics = evaluate_router(router, dev.texts, dev.opd, dev.urgency)
+    if dev.units is not None:
+        metrics.update(unit_metrics(router, dev.texts, dev.opd, dev.units, dev.places))
+    if dev.dates is not None and result.review is not None:
+        metrics["review_by_month"] = review_by_month(router, result.review, dev)
     with tempfile.TemporaryDirectory(prefix="disposisi-quality-") as tmp:
         save_model(router, tmp)
         size = (Path(tmp) / MODEL_FILE).stat().st_size
@@ -177,8 +198,8 @@ def run_disposisi(train: Dataset, dev: Dataset, *, seed: int) -> SystemResult:
     return SystemResult("disposisi", SYSTEM_NAMES["disposisi"], metrics, params=router.get_params())
 
 
-def run_corpus(data_dir: Path, corpus: Corpus, *, seed: int = 0) -> CorpusResult:
-    train, dev = load_corpus(data_dir, corpus)
+def run_corpus(data_dir: Path, corpus: Corpus, *, seed: int = 0, unit_column: str | None = None) -> CorpusResult:
+    train, dev = load_corpus(data_dir, corpus, unit_column)
     logger.info(
         "%s: train %d rows (%d with urgency), dev %d rows (%d with urgency), %d OPD labels",
         corpus.name,
@@ -310,6 +331,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--no-tracking", action="store_true", help="Do not log the run to MLflow.")
     parser.add_argument("--seed", type=int, default=0, help="Seed of the held-out splits and solvers.")
+    parser.add_argument(
+        "--unit-column", help="Train the unit too, from this column (surabaya: instansi), and report unit accuracy."
+    )
     return parser.parse_args(argv)
 
 
@@ -321,7 +345,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = datetime.now(UTC)
     clock = time.perf_counter()
     try:
-        results = [run_corpus(args.data_dir, CORPORA[name], seed=args.seed) for name in args.corpora]
+        results = [
+            run_corpus(args.data_dir, CORPORA[name], seed=args.seed, unit_column=args.unit_column)
+            for name in args.corpora
+        ]
     except DataError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -331,6 +358,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     write_section(args.output, SECTION, body)
     logger.info("wrote the %r section of %s", SECTION, args.output)
+    extra = {REVIEW_SECTION: review_section(results, command), UNIT_SECTION: unit_section(results, command)}
+    for heading, text in extra.items():
+        if text:
+            write_section(args.output, heading, text)
+            body += f"\n{heading}\n\n{text}"
     if not args.no_tracking:
         log_to_mlflow(results, f"{SECTION}\n\n{body}", command, machine, args.tracking_uri)
     print(f"{SECTION}\n\n{body}")

@@ -8,8 +8,9 @@ so the benchmark can put them side by side:
 
 - top-k OPDs: the ranking of ``decision_function``;
 - needs review: the top decision value is below ``review_threshold_``, chosen by the same
-  :class:`models.review.ReviewThreshold` as the router's (a stratified slice of the training rows held
-  out, a probe fitted on the rest, the threshold at ``review_target``), then fitted on all rows;
+  :class:`models.review.ReviewThreshold` as the router's (the most recent slice of the training rows held
+  out when they are dated, else a stratified one, a probe fitted on the rest, the threshold at
+  ``review_target``), then fitted on all rows;
 - urgency: the same TF-IDF + LinearSVC recipe fitted on the rows that carry an urgency label (the
   "plain linear model" of issue 5).
 
@@ -101,8 +102,11 @@ class ReferenceSystem(BaseEstimator):
         self.holdout = holdout
         self.random_state = random_state
 
-    def fit(self, X: Any, y: Any, urgency: Sequence[str] | None = None) -> ReferenceSystem:
-        """Choose the review threshold on a held-out slice, then fit both heads on all rows."""
+    def fit(
+        self, X: Any, y: Any, urgency: Sequence[str] | None = None, dates: Sequence[object] | None = None
+    ) -> ReferenceSystem:
+        """Choose the review threshold on a held-out slice (the most recent rows when ``dates`` are given), then
+        fit both heads on all rows."""
         texts = np.asarray(as_texts(X), dtype=object)
         labels = np.asarray([str(v) for v in y], dtype=object)
         if len(texts) != len(labels):
@@ -114,7 +118,7 @@ class ReferenceSystem(BaseEstimator):
             holdout=self.holdout,
             score_method="decision_function",
             random_state=self.random_state,
-        ).fit(list(texts), labels)
+        ).fit(list(texts), labels, dates=dates)
         self.review_threshold_ = search.review_threshold_
         self.opd_ = search.estimator_
         self.classes_ = self.opd_.classes_

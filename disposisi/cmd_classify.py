@@ -22,7 +22,7 @@ import typer
 
 from batch.options import DEFAULT_CHUNK_SIZE, DEFAULT_MAX_CHARS, BatchOptions
 from disposisi.console import fail, load_settings, ready_model_dir, run
-from disposisi.options import Encoding, IdColumn, TextColumn
+from disposisi.options import Encoding, IdColumn, KecamatanColumn, KelurahanColumn, TextColumn
 
 __all__ = ["classify", "classify_registered"]
 
@@ -97,6 +97,8 @@ def classify(
         str | None,
         typer.Option(help="Column with the true OPD: adds accuracy by OPD to the summary (default: opd if present)."),
     ] = None,
+    kecamatan_column: KecamatanColumn = "kecamatan",
+    kelurahan_column: KelurahanColumn = "kelurahan",
     delimiter: Annotated[
         str | None,
         typer.Option(help="CSV delimiter: ',', ';' or 'tab' (default: detected); the CSV output keeps it."),
@@ -156,6 +158,8 @@ def classify(
             progress=not quiet,
             duplicates=duplicates,
             duplicate_window_days=duplicate_window_days,
+            kecamatan_column=kecamatan_column,
+            kelurahan_column=kelurahan_column,
         )
     )
     summary: dict[str, Any]

@@ -11,7 +11,18 @@ from typing import Annotated
 import typer
 
 from disposisi.console import emit, run
-from disposisi.options import AsJson, Encoding, IdColumn, OpdColumn, TextColumn, UrgencyColumn, UrgencyLabels
+from disposisi.options import (
+    AsJson,
+    Encoding,
+    IdColumn,
+    KecamatanColumn,
+    KelurahanColumn,
+    OpdColumn,
+    TextColumn,
+    UnitColumn,
+    UrgencyColumn,
+    UrgencyLabels,
+)
 
 __all__ = ["train"]
 
@@ -24,6 +35,9 @@ def train(
     urgency_column: UrgencyColumn = None,
     urgency_labels: UrgencyLabels = None,
     id_column: IdColumn = "id",
+    unit_column: UnitColumn = None,
+    kecamatan_column: KecamatanColumn = "kecamatan",
+    kelurahan_column: KelurahanColumn = "kelurahan",
     eval_path: Annotated[
         Path | None, typer.Option("--eval", help="Labeled CSV to report metrics on (else a held-out slice).")
     ] = None,
@@ -58,6 +72,9 @@ def train(
             registered_model=registered_model,
             promote=promote,
             encoding=encoding,
+            unit_column=unit_column,
+            kecamatan_column=kecamatan_column,
+            kelurahan_column=kelurahan_column,
         )
     )
     emit(result, as_json)

@@ -8,7 +8,18 @@ from typing import Annotated
 
 import typer
 
-__all__ = ["AsJson", "Encoding", "IdColumn", "OpdColumn", "TextColumn", "UrgencyColumn", "UrgencyLabels"]
+__all__ = [
+    "AsJson",
+    "Encoding",
+    "IdColumn",
+    "KecamatanColumn",
+    "KelurahanColumn",
+    "OpdColumn",
+    "TextColumn",
+    "UnitColumn",
+    "UrgencyColumn",
+    "UrgencyLabels",
+]
 
 TextColumn = Annotated[str, typer.Option("--text-column", help="Column with the complaint text.")]
 OpdColumn = Annotated[str, typer.Option("--opd-column", help="Column with the true OPD (the one that handled it).")]
@@ -25,3 +36,16 @@ UrgencyLabels = Annotated[
 IdColumn = Annotated[str, typer.Option("--id-column", help="Column with the complaint id.")]
 Encoding = Annotated[str, typer.Option("--encoding", help="Encoding of the input files (e.g. cp1252 from Excel).")]
 AsJson = Annotated[bool, typer.Option("--json", help="Print the result as JSON on stdout.")]
+UnitColumn = Annotated[
+    str | None,
+    typer.Option(
+        "--unit-column",
+        help="Column with the specific unit the OPD label groups (surabaya: instansi); without it the unit is the OPD.",
+    ),
+]
+KecamatanColumn = Annotated[
+    str, typer.Option("--kecamatan-column", help="Column with the kecamatan the citizen gave (used when present).")
+]
+KelurahanColumn = Annotated[
+    str, typer.Option("--kelurahan-column", help="Column with the kelurahan the citizen gave (used when present).")
+]

@@ -21,6 +21,7 @@ slang table and cue patterns come from module-level caches and are not part of i
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +37,7 @@ from models.encoder import ChunkEncoder, EncodedChunk
 from models.heads import CalibratedLinearHead, LogisticHead
 from models.openset import OutsideScore, review_reasons
 from models.packing import pack_state, unpack_state
+from models.unit import Place, UnitResolver
 
 __all__ = ["URGENCY_LEVELS", "ComplaintRouter", "Routing", "Suggestion", "as_texts"]
 
@@ -69,6 +71,7 @@ class Suggestion:
     opd_terms: list[str] = field(default_factory=list)
     urgency_cues: list[str] = field(default_factory=list)
     review_reason: str = ""
+    unit: str | None = None
 
     @property
     def top_opd(self) -> str:
@@ -86,6 +89,8 @@ class Routing:
     ``top`` holds class indices into ``classes``, best first, with their probabilities in
     ``top_scores``; ``urgency`` and ``urgency_scores`` are None for a model without an urgency head.
     ``review_reason`` holds ``"ragu"``, ``"di_luar_cakupan"`` or ``""`` per text (:mod:`models.openset`).
+    ``unit`` is the specific unit of the top OPD (:mod:`models.unit`; the OPD itself for a model trained
+    without a unit column).
     """
 
     classes: np.ndarray
@@ -95,6 +100,7 @@ class Routing:
     urgency_scores: np.ndarray | None
     needs_review: np.ndarray
     review_reason: np.ndarray = field(default_factory=_no_reasons)
+    unit: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.top)
@@ -181,8 +187,11 @@ class ComplaintRouter(ClassifierMixin, BaseEstimator):
 
     # -- fitting ---------------------------------------------------------------------------------
 
-    def fit(self, X: Any, y: Any, urgency: Any = None) -> ComplaintRouter:
-        """Learn both heads. ``urgency`` holds a level or an empty value per row (or is None)."""
+    def fit(
+        self, X: Any, y: Any, urgency: Any = None, units: Any = None, places: Sequence[Place | None] | None = None
+    ) -> ComplaintRouter:
+        """Learn both heads. ``urgency`` holds a level or an empty value per row (or is None); ``units`` the
+        specific unit of each row (or None: the unit is the OPD), ``places`` its location fields."""
         texts = as_texts(X)
         labels = np.asarray([str(v) for v in y], dtype=object)
         if len(texts) != len(labels):
@@ -232,6 +241,9 @@ class ComplaintRouter(ClassifierMixin, BaseEstimator):
                 )
                 self.urgency_.fit(U, levels[mask])
                 self.urgency_classes_ = self.urgency_.classes_
+        self.unit_ = None
+        if units is not None:
+            self.unit_ = UnitResolver(random_state=self.random_state).fit(Z, labels, units, texts, places)
         self.review_threshold_ = float(self.review_threshold)
         return self
 
@@ -340,11 +352,31 @@ class ComplaintRouter(ClassifierMixin, BaseEstimator):
             )
         return best
 
-    def route(self, X: Any) -> Routing:
-        """Top-k OPDs, urgency and needs_review of many texts as arrays, without explanations."""
-        return self._route(as_texts(X))[0]
+    def route(self, X: Any, *, places: Sequence[Place | None] | None = None) -> Routing:
+        """Top-k OPDs, urgency, needs_review and unit of many texts as arrays, without explanations;
+        ``places`` holds each text's location fields (or None)."""
+        return self._route(as_texts(X), places=places)[0]
 
-    def _route(self, texts: list[str], *, explain: bool = False) -> tuple[Routing, EncodedChunk]:
+    def units_for(self, X: Any, opd: Sequence[str], *, places: Sequence[Place | None] | None = None) -> np.ndarray:
+        """The unit of each text were it routed to ``opd`` (an admin's choice, or the true label in evaluation)."""
+        check_is_fitted(self)
+        texts = as_texts(X)
+        if len(opd) != len(texts):
+            raise ValueError(f"opd has {len(opd)} labels for {len(texts)} texts")
+        return self._units(self._encode(texts).features, np.asarray(opd, dtype=object), texts, places)
+
+    def _units(self, Z: sp.spmatrix, top_opd: np.ndarray, texts: list[str], places: Any) -> np.ndarray:
+        """The unit of each text's top OPD: the OPD itself without a unit model (:mod:`models.unit`)."""
+        resolver: UnitResolver | None = getattr(self, "unit_", None)  # models saved before units: None
+        if places is not None and len(places) != len(texts):
+            raise ValueError(f"places has {len(places)} entries for {len(texts)} texts")
+        if resolver is None or not texts:
+            return np.asarray(top_opd, dtype=object)
+        return resolver.predict(Z, top_opd, texts, places)
+
+    def _route(
+        self, texts: list[str], *, explain: bool = False, places: Sequence[Place | None] | None = None
+    ) -> tuple[Routing, EncodedChunk]:
         check_is_fitted(self)
         prepared = self._prepared()
         encoded = self._encode(texts, explain=explain)
@@ -369,13 +401,16 @@ class ComplaintRouter(ClassifierMixin, BaseEstimator):
         if openset is not None and texts:
             outside = openset.is_outside(prepared.opd.decision_function(Z)) & encoded.has_tokens
         reasons = review_reasons(unsure, outside)
-        routing = Routing(self.classes_, top, top_scores, levels, level_scores, unsure | outside, reasons)
+        units = self._units(Z, self.classes_[top[:, 0]] if k else np.asarray([], dtype=object), texts, places)
+        routing = Routing(self.classes_, top, top_scores, levels, level_scores, unsure | outside, reasons, units)
         return routing, encoded
 
-    def suggest(self, X: Any, *, explain: bool = True) -> list[Suggestion]:
-        """Top-k OPDs with scores, urgency with score, needs_review and, if asked, the reasons."""
+    def suggest(
+        self, X: Any, *, explain: bool = True, places: Sequence[Place | None] | None = None
+    ) -> list[Suggestion]:
+        """Top-k OPDs with scores, urgency with score, needs_review, the unit and, if asked, the reasons."""
         texts = as_texts(X)
-        routing, encoded = self._route(texts, explain=explain)
+        routing, encoded = self._route(texts, explain=explain, places=places)
         suggestions = []
         for i in range(len(routing)):
             opd = [
@@ -395,6 +430,7 @@ class ComplaintRouter(ClassifierMixin, BaseEstimator):
                     opd_terms=terms,
                     urgency_cues=cues,
                     review_reason=str(routing.review_reason[i]),
+                    unit=None if routing.unit is None else str(routing.unit[i]),
                 )
             )
         return suggestions

@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from starlette.concurrency import run_in_threadpool
 
 from models.router import ComplaintRouter, Suggestion
+from models.unit import Place
 from serving.budget import request_budget
 from serving.errors import InvalidInputError
 from serving.settings import Settings
@@ -32,34 +33,43 @@ INLINE_CHARS = 2_000
 """Routing input up to this many characters in all is routed on the event loop, longer in the thread pool."""
 MAX_CHUNK = 64
 """At most this many waiting complaints are routed in one call."""
+_Item = tuple[str, Place]
+"""A waiting complaint: its text and location fields."""
 
 
-def _suggest_within_budget(router: ComplaintRouter, texts: Sequence[str], settings: Settings) -> list[Suggestion]:
+def _suggest_within_budget(
+    router: ComplaintRouter, texts: Sequence[str], settings: Settings, places: Sequence[Place] | None
+) -> list[Suggestion]:
     with request_budget(settings):
-        return router.suggest(texts, explain=True)
+        return router.suggest(texts, explain=True, places=places)
 
 
-async def suggest_now(router: ComplaintRouter, texts: Sequence[str], settings: Settings) -> list[Suggestion]:
-    """``router.suggest(texts, explain=True)`` within the CPU budget of one request: on the event loop for
-    short input, else in the thread pool."""
+async def suggest_now(
+    router: ComplaintRouter, texts: Sequence[str], settings: Settings, places: Sequence[Place] | None = None
+) -> list[Suggestion]:
+    """``router.suggest(texts, explain=True, places=places)`` within the CPU budget of one request: on the
+    event loop for short input, else in the thread pool."""
     if sum(map(len, texts)) <= INLINE_CHARS:
-        return _suggest_within_budget(router, texts, settings)
-    return await run_in_threadpool(_suggest_within_budget, router, texts, settings)
+        return _suggest_within_budget(router, texts, settings, places)
+    return await run_in_threadpool(_suggest_within_budget, router, texts, settings, places)
 
 
 class SuggestQueue:
     """Complaints waiting to be routed, and the one task of the event loop that routes them."""
 
     def __init__(self) -> None:
-        self._waiting: list[tuple[ComplaintRouter, str, asyncio.Future[Suggestion]]] = []
+        self._waiting: list[tuple[ComplaintRouter, _Item, asyncio.Future[Suggestion]]] = []
         self._settings: Settings | None = None
         self._drain: asyncio.Task[None] | None = None
 
-    async def suggest(self, router: ComplaintRouter, text: str, settings: Settings) -> Suggestion:
-        """The suggestion (with explanation) for one text, routed with whatever else is waiting."""
+    async def suggest(
+        self, router: ComplaintRouter, text: str, settings: Settings, place: Place | None = None
+    ) -> Suggestion:
+        """The suggestion (with explanation) for one text and its location fields, routed with whatever else
+        is waiting."""
         self._settings = settings  # the app's settings: the same for every request of the queue
         future: asyncio.Future[Suggestion] = asyncio.get_running_loop().create_future()
-        self._waiting.append((router, text, future))
+        self._waiting.append((router, (text, place or Place()), future))
         if self._drain is None or self._drain.done():
             self._drain = asyncio.create_task(self._route_waiting())
         return await future
@@ -75,10 +85,13 @@ class SuggestQueue:
                     continue
                 await self._route_chunk(router, mine)
 
-    async def _route_chunk(self, router: ComplaintRouter, chunk: list[tuple[str, asyncio.Future[Suggestion]]]) -> None:
+    async def _route_chunk(
+        self, router: ComplaintRouter, chunk: list[tuple[_Item, asyncio.Future[Suggestion]]]
+    ) -> None:
         assert self._settings is not None  # set by suggest() before any chunk exists
         try:
-            suggestions = await suggest_now(router, [text for text, _ in chunk], self._settings)
+            texts = [text for (text, _), _ in chunk]
+            suggestions = await suggest_now(router, texts, self._settings, [place for (_, place), _ in chunk])
         except InvalidInputError as exc:
             if len(chunk) == 1:
                 _fail(chunk, exc)
@@ -94,7 +107,7 @@ class SuggestQueue:
                 future.set_result(suggestion)
 
 
-def _fail(chunk: list[tuple[str, asyncio.Future[Suggestion]]], error: BaseException) -> None:
+def _fail(chunk: list[tuple[_Item, asyncio.Future[Suggestion]]], error: BaseException) -> None:
     for _, future in chunk:
         if not future.done():
             future.set_exception(error)

@@ -20,6 +20,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 
 from models.text import mask_personal_data
+from models.unit import Place
 from serving.auth import key_from_request
 from serving.budget import request_budget
 from serving.deps import ModelDep, SettingsDep, StoreDep, require_key
@@ -82,7 +83,8 @@ def keep_complaints(
     known = complaints.known_ids([item.id for item in items])
     fresh = [item for item in items if item.id not in known]
     with request_budget(settings):
-        suggestions = loaded.router.suggest([item.text for item in fresh], explain=True) if fresh else []
+        places = [Place(kecamatan=item.kecamatan, kelurahan=item.kelurahan) for item in fresh]
+        suggestions = loaded.router.suggest([item.text for item in fresh], explain=True, places=places) if fresh else []
     policy = due_policy(settings)
     now = datetime.now(UTC)
     new = []

@@ -72,13 +72,20 @@ def readyz(holder: HolderDep) -> dict[str, str]:
 
 @router.post("/v1/route", dependencies=[Depends(routing_key)], tags=["routing"], responses=_errors(401, 422, 503))
 async def route(body: RouteIn, loaded: ModelDep, settings: SettingsDep, queue: QueueDep, store: StoreDep) -> RouteOut:
-    """Top-3 OPDs with calibrated scores, urgency, needs_review and the reasons, for one complaint; with
-    ``"similar": k`` also the k stored complaints most like it (id, score, kind)."""
+    """Top-3 OPDs with calibrated scores, urgency, needs_review, the reasons and the unit, for one complaint
+    (``kecamatan`` and ``kelurahan``, when given, name the place of its unit); with ``"similar": k`` also the
+    k stored complaints most like it (id, score, kind)."""
     check_limits([body.text], max_text_chars=settings.max_text_chars)
-    suggestion = await queue.suggest(loaded.router, body.text, settings)
+    suggestion = await queue.suggest(loaded.router, body.text, settings, body.place)
     answer = RouteOut.from_suggestion(body.id, suggestion, loaded.version)
     if body.similar:
-        query = Complaint(body.id or "", mask_text(body.text), opd=suggestion.top_opd if suggestion.opd else None)
+        query = Complaint(
+            body.id or "",
+            mask_text(body.text),
+            kelurahan=body.kelurahan,
+            kecamatan=body.kecamatan,
+            opd=suggestion.top_opd if suggestion.opd else None,
+        )
         found = await run_in_threadpool(store.complaints.similar, query, body.similar)
         answer.similar = [SimilarOut(id=s.id, score=s.score, kind=s.kind) for s in found]
     return answer
@@ -90,7 +97,7 @@ async def route_batch(body: BatchIn, loaded: ModelDep, settings: SettingsDep) ->
     texts = [item.text for item in body.items]
     check_limits(texts, max_text_chars=settings.max_text_chars, max_items=settings.max_batch_items)
     started = time.perf_counter()
-    suggestions = await suggest_now(loaded.router, texts, settings)
+    suggestions = await suggest_now(loaded.router, texts, settings, [item.place for item in body.items])
     logger.info("routed a batch of %d in %.3fs", len(texts), time.perf_counter() - started)
     pairs = zip(body.items, suggestions, strict=True)
     return BatchOut(results=[RouteOut.from_suggestion(item.id, s, loaded.version) for item, s in pairs])

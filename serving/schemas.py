@@ -24,6 +24,7 @@ from pydantic import (
 )
 
 from models.router import Suggestion
+from models.unit import Place
 from serving.errors import InvalidInputError
 
 __all__ = [
@@ -75,11 +76,29 @@ class ComplaintIn(_Input):
 
     id: StrictStr | None = Field(default=None, max_length=_MAX_ID_CHARS, description="The caller's complaint id.")
     text: StrictStr = Field(description="The complaint as the citizen wrote it.")
+    kecamatan: StrictStr | None = Field(
+        default=None, max_length=_MAX_LABEL_CHARS, description="The kecamatan the citizen gave, if any."
+    )
+    kelurahan: StrictStr | None = Field(
+        default=None, max_length=_MAX_LABEL_CHARS, description="The kelurahan the citizen gave, if any."
+    )
 
     @field_validator("text")
     @classmethod
     def _text_not_blank(cls, value: str) -> str:
         return _not_blank(value)
+
+    @field_validator("kecamatan", "kelurahan")
+    @classmethod
+    def _place_name(cls, value: str | None) -> str | None:
+        """An empty or blank name is no name; any other is kept (an unknown one is ignored by the model)."""
+        if value is None or not value.strip():
+            return None
+        return _not_blank(value).strip()
+
+    @property
+    def place(self) -> Place:
+        return Place(kecamatan=self.kecamatan, kelurahan=self.kelurahan)
 
 
 MAX_SIMILAR = 20
@@ -215,6 +234,11 @@ class RouteOut(BaseModel):
     similar: list[SimilarOut] | None = Field(
         default=None, description='Only with "similar": k in the request: the most similar stored complaints.'
     )
+    unit: str | None = Field(
+        default=None,
+        description="The specific unit of the top OPD (a kelurahan or kecamatan, a pooled OPD); the OPD itself "
+        "for a model trained without a unit column.",
+    )
 
     @model_serializer(mode="wrap")
     def _without_unasked_similar(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
@@ -238,6 +262,7 @@ class RouteOut(BaseModel):
             explanation=Explanation(opd_terms=suggestion.opd_terms, urgency_cues=suggestion.urgency_cues),
             model_version=model_version,
             review_reason=suggestion.review_reason,  # type: ignore[arg-type]
+            unit=suggestion.unit,
         )
 
 

@@ -75,3 +75,16 @@ def drop_store(engine: Engine) -> None:
     Base.metadata.drop_all(engine)
     with engine.begin() as connection:
         connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+
+UNIT_SAMPLES = REPO / "data" / "samples" / "units.csv"
+
+
+@pytest.fixture(scope="session")
+def unit_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A router trained once per session from data/samples/units.csv with ``--unit-column instansi``."""
+    from training.workflow import train_model
+
+    model_dir = tmp_path_factory.mktemp("unit-model") / "model"
+    train_model([UNIT_SAMPLES], model_dir, tracking=False, unit_column="instansi")
+    return model_dir

@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from models.router import URGENCY_LEVELS
+from models.unit import Place
 
 __all__ = ["DataError", "Dataset", "file_sha256", "load_dataset", "read_table"]
 
@@ -37,6 +38,9 @@ class Dataset:
     sources: list[str]
     sha256: str
     skipped: dict[str, int] = field(default_factory=dict)
+    units: list[str] | None = None
+    places: list[Place] | None = None
+    dates: list[str] | None = None
 
     def __len__(self) -> int:
         return len(self.texts)
@@ -102,12 +106,17 @@ def load_dataset(
     id_column: str = "id",
     min_examples: int = 2,
     encoding: str = "utf-8",
+    unit_column: str | None = None,
+    kecamatan_column: str = "kecamatan",
+    kelurahan_column: str = "kelurahan",
+    date_column: str = "tanggal",
 ) -> Dataset:
     """Read, join and validate labeled complaints.
 
     ``urgency_column`` None means "use ``urgensi`` if the file has it". ``urgency_files`` are CSVs
     with ``id_column`` and the urgency column, joined on id where a row has no urgency of its own.
-    Labels with fewer than ``min_examples`` rows are dropped and counted.
+    Labels with fewer than ``min_examples`` rows are dropped and counted. ``unit_column`` (required when
+    given) names the specific unit of each row; the location and date columns are read when present.
     """
     if not paths:
         raise DataError("no training data given: name at least one CSV")
@@ -118,6 +127,8 @@ def load_dataset(
         _require(frame, opd_column, "OPD column", path)
         if urgency_column is not None and not urgency_files:
             _require(frame, urgency_column, "urgency column", path)
+        if unit_column is not None:
+            _require(frame, unit_column, "unit column", path)
         frames.append(frame)
     data = pd.concat(frames, ignore_index=True)
     level_column = urgency_column or "urgensi"
@@ -166,6 +177,11 @@ def load_dataset(
     for reason, count in skipped.items():
         logger.info("skipped %d rows: %s", count, reason)
     urgency = data[level_column].tolist()
+    places = None
+    if kecamatan_column in data.columns or kelurahan_column in data.columns:
+        kecamatan = _column_or_empty(data, kecamatan_column)
+        kelurahan = _column_or_empty(data, kelurahan_column)
+        places = [Place(kec or None, kel or None) for kec, kel in zip(kecamatan, kelurahan, strict=True)]
     return Dataset(
         texts=data[text_column].tolist(),
         opd=data[opd_column].tolist(),
@@ -173,7 +189,16 @@ def load_dataset(
         sources=[str(p) for p in (*paths, *urgency_files)],
         sha256=file_sha256([*paths, *urgency_files]),
         skipped=skipped,
+        units=_column_or_empty(data, unit_column) if unit_column is not None else None,
+        places=places,
+        dates=_column_or_empty(data, date_column) if date_column in data.columns else None,
     )
+
+
+def _column_or_empty(data: pd.DataFrame, column: str) -> list[str]:
+    if column not in data.columns:
+        return [""] * len(data)
+    return data[column].fillna("").astype(str).str.strip().tolist()
 
 
 def _read_urgency_files(files: Sequence[PathLike], id_column: str, level_column: str, encoding: str) -> dict[str, str]:

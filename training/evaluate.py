@@ -14,6 +14,7 @@ import numpy as np
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, recall_score
 
 from models.router import URGENCY_LEVELS, ComplaintRouter
+from models.unit import Place
 
 __all__ = [
     "coverage_at_threshold",
@@ -21,6 +22,7 @@ __all__ = [
     "opd_metrics",
     "scalar_metrics",
     "top_k_accuracy",
+    "unit_metrics",
     "urgency_metrics",
 ]
 
@@ -102,6 +104,38 @@ def evaluate_router(
         if rows:
             U = router.predict_urgency_proba([texts[i] for i in rows])
             metrics.update(urgency_metrics([urgency[i] for i in rows], router.urgency_from_proba(U)))
+    return metrics
+
+
+def unit_metrics(
+    router: ComplaintRouter,
+    texts: Sequence[str],
+    opd: Sequence[str],
+    units: Sequence[str],
+    places: Sequence[Place | None] | None = None,
+) -> dict[str, Any]:
+    """Unit accuracy on rows that carry a unit: end to end (the routed OPD's unit) and given the true OPD,
+    over all rows and over the rows of territorial and of pooled labels (:mod:`models.unit`)."""
+    rows = [i for i, u in enumerate(units) if u]
+    resolver = getattr(router, "unit_", None)
+    if not rows or resolver is None:
+        return {}
+    texts_ = [texts[i] for i in rows]
+    truth = np.asarray([units[i] for i in rows], dtype=object)
+    labels = np.asarray([opd[i] for i in rows], dtype=object)
+    where = None if places is None else [places[i] for i in rows]
+    routed = np.asarray(router.route(texts_, places=where).unit, dtype=object)
+    given = router.units_for(texts_, list(labels), places=where)
+    metrics: dict[str, Any] = {"unit_accuracy": float(np.mean(routed == truth))}
+    groups = {"territorial": np.isin(labels, resolver.territorial_), "pooled": np.isin(labels, list(resolver.pooled_))}
+    for name, mask in groups.items():
+        if mask.any():
+            metrics[f"unit_accuracy_{name}"] = float(np.mean(routed[mask] == truth[mask]))
+            metrics[f"unit_accuracy_{name}_given_opd"] = float(np.mean(given[mask] == truth[mask]))
+            metrics[f"unit_rows_{name}"] = int(mask.sum())
+    if groups["pooled"].any():
+        mask = groups["pooled"]
+        metrics["unit_pooled_named"] = float(np.mean(given[mask] != labels[mask]))
     return metrics
 
 

@@ -1,6 +1,7 @@
 """Fitting a router: the review threshold from a held-out slice, then the final fit on all rows.
 
-1. :class:`models.review.ReviewThreshold` holds out a stratified slice of the training rows (``holdout``),
+1. :class:`models.review.ReviewThreshold` holds out a slice of the training rows (``holdout``: the most recent
+   rows when they are dated, else a stratified one),
    fits a probe router on the rest and chooses the review threshold on the slice so that accuracy among
    the complaints not flagged for review reaches ``review_target``; then it fits the router on all
    training rows with that threshold.
@@ -19,7 +20,7 @@ import numpy as np
 from models.review import ReviewThreshold
 from models.router import ComplaintRouter
 from training.data import Dataset
-from training.evaluate import evaluate_router
+from training.evaluate import evaluate_router, unit_metrics
 
 __all__ = ["TrainResult", "train_router"]
 
@@ -33,6 +34,7 @@ class TrainResult:
     metrics_source: str
     threshold_metrics: dict[str, float] = field(default_factory=dict)
     seconds: float = 0.0
+    review: ReviewThreshold | None = None
 
 
 def _subset(data: Dataset, rows: np.ndarray) -> Dataset:
@@ -42,6 +44,9 @@ def _subset(data: Dataset, rows: np.ndarray) -> Dataset:
         urgency=None if data.urgency is None else [data.urgency[i] for i in rows],
         sources=data.sources,
         sha256=data.sha256,
+        units=None if data.units is None else [data.units[i] for i in rows],
+        places=None if data.places is None else [data.places[i] for i in rows],
+        dates=None if data.dates is None else [data.dates[i] for i in rows],
     )
 
 
@@ -60,7 +65,7 @@ def train_router(
         ComplaintRouter(**(params or {})), review_target=review_target, holdout=holdout, random_state=seed
     )
     logger.info("fitting, with the review threshold chosen on a held-out %.0f%% of %d rows", 100 * holdout, len(train))
-    search.fit(train.texts, train.opd, urgency=train.urgency)
+    search.fit(train.texts, train.opd, dates=train.dates, urgency=train.urgency, units=train.units, places=train.places)
     router: ComplaintRouter = search.estimator_
     threshold = search.review_threshold_
     held = _subset(train, search.holdout_rows_)
@@ -74,6 +79,8 @@ def train_router(
     )
     if eval_data is not None:
         metrics = evaluate_router(router, eval_data.texts, eval_data.opd, eval_data.urgency)
+        if eval_data.units is not None:
+            metrics.update(unit_metrics(router, eval_data.texts, eval_data.opd, eval_data.units, eval_data.places))
         source = "eval"
     else:
         metrics = held_metrics
@@ -88,4 +95,5 @@ def train_router(
             "holdout_auto_accuracy": held_metrics["opd_auto_accuracy"],
         },
         seconds=seconds,
+        review=search,
     )

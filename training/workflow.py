@@ -41,8 +41,12 @@ def train_model(
     registered_model: str = "disposisi",
     promote: bool = False,
     encoding: str = "utf-8",
+    unit_column: str | None = None,
+    kecamatan_column: str = "kecamatan",
+    kelurahan_column: str = "kelurahan",
 ) -> dict[str, Any]:
-    """Load and validate data, fit, save the model directory, and log the run to MLflow."""
+    """Load and validate data, fit, save the model directory, and log the run to MLflow. With ``unit_column``
+    the model also learns the specific unit (:mod:`models.unit`) from it and the location columns."""
 
     def load(paths: Sequence[PathLike], min_examples: int) -> Dataset:
         return load_dataset(
@@ -54,6 +58,9 @@ def train_model(
             id_column=id_column,
             min_examples=min_examples,
             encoding=encoding,
+            unit_column=unit_column,
+            kecamatan_column=kecamatan_column,
+            kelurahan_column=kelurahan_column,
         )
 
     train = load(data, 2)
@@ -71,6 +78,7 @@ def train_model(
         "eval": evaluation.summary() if evaluation else None,
         "metrics_source": result.metrics_source,
         "review_target": review_target,
+        "unit_column": unit_column,
     }
     meta = save_model(result.router, model_dir, data=data_info, metrics=scalar_metrics(result.metrics))
     summary: dict[str, Any] = {

@@ -53,6 +53,7 @@ def test_train_then_evaluate(samples_csv: Path, tmp_path: Path) -> None:
         (b"", [], "is empty"),
         (b"teks,opd\n\xff\xfe,X\n", [], "not valid utf-8"),
         (b"teks,opd\n,X\n ,Y\n", [], "no usable rows"),
+        (b"teks,opd\na,X\n", ["--unit-column", "instansi"], 'error: unit column "instansi" not in d.csv columns'),
     ],
 )
 def test_bad_training_data_is_one_line_error(tmp_path: Path, body: bytes, extra: list[str], message: str) -> None:
@@ -63,6 +64,31 @@ def test_bad_training_data_is_one_line_error(tmp_path: Path, body: bytes, extra:
     assert message in err
     assert "Traceback" not in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_train_with_unit_column_learns_the_unit(tmp_path: Path) -> None:
+    from models.artifact import load_model
+    from models.unit import Place
+
+    units_csv = Path(__file__).resolve().parents[2] / "data" / "samples" / "units.csv"
+    renamed = tmp_path / "unit.csv"
+    text = units_csv.read_text(encoding="utf-8").splitlines()
+    # the location columns under other names, given by option
+    renamed.write_text("\n".join([text[0].replace("kecamatan", "kec").replace("kelurahan", "kel"), *text[1:]]) + "\n")
+    model_dir = tmp_path / "m"
+    code, out, err = run(
+        "-q", "train", str(renamed), "--model-dir", str(model_dir), "--no-tracking", "--json",
+        "--unit-column", "instansi", "--kecamatan-column", "kec", "--kelurahan-column", "kel",
+    )  # fmt: skip
+    assert code == 0, err
+    assert json.loads(out)["train_rows"] == 56
+    router, meta = load_model(model_dir)
+    assert meta.data["unit_column"] == "instansi"
+    assert router.unit_.territorial_ == ["Kecamatan/Kelurahan"]
+    assert "mekarsari" in router.unit_.gazetteer_.kelurahan_of  # the renamed columns were read
+    text_ = "Surat pengantar RT untuk kartu keluarga belum ditandatangani pak lurah"
+    [suggestion] = router.suggest([text_], places=[Place("Sukamaju", "Mekarsari")])
+    assert (suggestion.top_opd, suggestion.unit) == ("Kecamatan/Kelurahan", "Kelurahan Mekarsari")
 
 
 def test_evaluate_without_model_is_one_line_error(samples_csv: Path, tmp_path: Path) -> None:

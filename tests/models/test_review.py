@@ -112,3 +112,59 @@ def test_bad_parameters_and_data_are_named(
 ) -> None:
     with pytest.raises(ValueError, match=message):
         ReviewThreshold(_plain(), **params).fit(*data)  # type: ignore[arg-type]
+
+
+# Dated rows: the first half of each label in 2022-01, the second in 2022-02.
+DATES = [f"2022-{1 + (i % 12) // 6:02d}-{1 + i // 2:02d}T08:00" for i in range(len(TEXTS))]
+
+
+def test_time_ordered_holdout_is_the_most_recent_rows() -> None:
+    search = ReviewThreshold(_plain(), review_target=0.9, holdout=0.25).fit(TEXTS, LABELS, dates=DATES)
+    assert search.time_ordered_
+    order = np.argsort(np.asarray(DATES, dtype="datetime64[m]"), kind="stable")
+    assert search.holdout_rows_.tolist() == order[-9:].tolist()
+    rest = np.setdiff1d(np.arange(len(TEXTS)), search.holdout_rows_)
+    probe = _plain().fit([TEXTS[i] for i in rest], [LABELS[i] for i in rest])
+    proba = probe.predict_proba([TEXTS[i] for i in search.holdout_rows_])
+    correct = probe.classes_[proba.argmax(axis=1)] == np.asarray(LABELS)[search.holdout_rows_]
+    assert search.review_threshold_ == choose_review_threshold(proba.max(axis=1), correct, 0.9)
+
+
+def test_time_order_off_or_unparsed_dates_hold_out_at_random() -> None:
+    plain = ReviewThreshold(_plain(), holdout=0.25, random_state=3).fit(TEXTS, LABELS)
+    off = ReviewThreshold(_plain(), holdout=0.25, random_state=3, time_order=False).fit(TEXTS, LABELS, dates=DATES)
+    bad = ReviewThreshold(_plain(), holdout=0.25, random_state=3).fit(TEXTS, LABELS, dates=["kemarin"] * len(TEXTS))
+    assert not off.time_ordered_ and not bad.time_ordered_
+    assert off.holdout_rows_.tolist() == plain.holdout_rows_.tolist() == bad.holdout_rows_.tolist()
+
+
+def test_time_ordered_holdout_falls_back_when_a_label_would_be_too_rare() -> None:
+    dates = [f"2022-01-{1 + i:02d}" for i in range(len(TEXTS))]
+    dates[-2:] = ["2023-01-01", "2023-01-02"]  # the two newest rows are PJU
+    texts, labels = TEXTS[:24] + TEXTS[-3:], LABELS[:24] + LABELS[-3:]
+    dates = dates[:24] + dates[-3:]
+    search = ReviewThreshold(_plain(), holdout=0.25, random_state=3)
+    with pytest.raises(ValueError, match="dates has 2 values"):
+        search.fit(texts, labels, dates=dates[:2])
+    assert not search.fit(texts, labels, dates=dates).time_ordered_  # holding out 2 of 3 PJU rows leaves 1
+
+
+def test_slices_take_the_highest_threshold_of_the_slices() -> None:
+    one = ReviewThreshold(_plain(), review_target=0.9, holdout=0.4).fit(TEXTS, LABELS, dates=DATES)
+    three = ReviewThreshold(_plain(), review_target=0.9, holdout=0.4, slices=3).fit(TEXTS, LABELS, dates=DATES)
+    parts = np.array_split(np.arange(len(one.holdout_rows_)), 3)
+    expected = max(choose_review_threshold(one.holdout_confidence_[p], one.holdout_correct_[p], 0.9) for p in parts)
+    assert three.review_threshold_ == expected >= one.review_threshold_
+
+
+@pytest.mark.parametrize("slices", [0, -1, 1.5])
+def test_slices_must_be_a_positive_whole_number(slices: object) -> None:
+    with pytest.raises(ValueError, match="slices must be a positive whole number"):
+        ReviewThreshold(_plain(), slices=slices).fit(TEXTS, LABELS)
+
+
+def test_dates_are_not_passed_to_the_estimator() -> None:
+    search = ReviewThreshold(ComplaintRouter(calibration_cv=2), holdout=0.25).fit(
+        TEXTS, LABELS, dates=DATES, urgency=URGENCY
+    )
+    assert search.time_ordered_ and search.estimator_.urgency_ is not None

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -59,14 +60,13 @@ def feedback_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'feedback.db'}"
 
 
-@pytest.fixture
-def server(chromium: str, sample_model_dir: Path, feedback_url: str, tmp_path: Path) -> Iterator[str]:
-    """A real uvicorn serving the sample model; yields its base URL."""
-    del chromium  # only to skip before starting a server when there is no browser
+@contextmanager
+def running_server(model_dir: Path, feedback_url: str, tmp_path: Path) -> Iterator[str]:
+    """A real uvicorn serving ``model_dir``; yields its base URL."""
     port = _free_port()
     env = {
         **os.environ,
-        "DISPOSISI_MODEL_DIR": str(sample_model_dir),
+        "DISPOSISI_MODEL_DIR": str(model_dir),
         "DISPOSISI_FEEDBACK_URL": feedback_url,
         "DISPOSISI_API_KEYS": f"{ADMIN_NAME}:{API_KEY}",
         "DISPOSISI_REQUIRE_KEY_FOR_ROUTING": "false",
@@ -104,6 +104,21 @@ def server(chromium: str, sample_model_dir: Path, feedback_url: str, tmp_path: P
             process.kill()
             process.wait(timeout=10)
         log.close()
+
+
+@pytest.fixture
+def served_model_dir(request: pytest.FixtureRequest, sample_model_dir: Path) -> Path:
+    """The sample model, or the model fixture a test names by indirect parametrisation."""
+    name = getattr(request, "param", None)
+    return Path(request.getfixturevalue(name)) if name else sample_model_dir
+
+
+@pytest.fixture
+def server(chromium: str, served_model_dir: Path, feedback_url: str, tmp_path: Path) -> Iterator[str]:
+    """A real uvicorn serving the sample model (or ``served_model_dir``); yields its base URL."""
+    del chromium  # only to skip before starting a server when there is no browser
+    with running_server(served_model_dir, feedback_url, tmp_path) as base:
+        yield base
 
 
 SAMPLES = Path(__file__).resolve().parents[2] / "data" / "samples" / "complaints.csv"
@@ -278,3 +293,29 @@ def test_the_admin_sees_why_a_complaint_needs_review(page: object, server: str) 
         expect(page.locator("#perlu-tinjau")).to_contain_text(label)
         expect(page.locator("#perlu-tinjau")).to_have_attribute("data-alasan", reason)
         _no_overflow(page)
+
+
+@pytest.mark.parametrize("served_model_dir", ["unit_model_dir"], indirect=True)
+def test_the_complaint_view_shows_the_unit(page: object, server: str) -> None:
+    """A complaint stored with its kecamatan and kelurahan shows the unit of its suggestion (a model trained with
+    --unit-column on data/samples/units.csv); the unit is in the stored suggestion too."""
+    from playwright.sync_api import Page, expect
+
+    assert isinstance(page, Page)
+    items = [
+        {
+            "id": "U-1",
+            "text": "Surat pengantar RT untuk kartu keluarga belum ditandatangani pak lurah",
+            "kecamatan": "Tanjungsari",
+            "kelurahan": "Wonoasri",
+        },
+        {"id": "U-2", "text": "Lampu lalu lintas di perempatan mati sejak kemarin"},
+    ]
+    response = httpx.post(f"{server}/v1/complaints", json={"items": items}, headers={"X-API-Key": API_KEY}, timeout=60)
+    assert response.status_code == 200, response.text
+    assert _complaint(server, "U-1")["suggestion"]["unit"] == "Kelurahan Wonoasri"
+    page.goto("/admin/aduan/U-1")
+    expect(page.locator("#unit-saran")).to_contain_text("Kelurahan Wonoasri")
+    expect(page.locator("#aduan .meta")).to_contain_text("Kel. Wonoasri")
+    page.goto("/admin/aduan/U-2")
+    expect(page.locator("#unit-saran")).to_contain_text("Dinas Perhubungan")

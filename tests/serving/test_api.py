@@ -63,7 +63,9 @@ def test_route_answers_the_contract(client: TestClient, sample_model_dir: Path) 
         "explanation",
         "model_version",
         "review_reason",
+        "unit",
     }
+    assert body["unit"] == body["suggestions"][0]["opd"]  # trained without a unit column: the unit is the OPD
     assert body["id"] == "A-17"
     assert len(body["suggestions"]) == 3
     scores = [s["score"] for s in body["suggestions"]]

@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from models.artifact import load_model
 from models.router import ComplaintRouter, Suggestion
+from models.unit import Place
 from serving.coalesce import MAX_CHUNK, SuggestQueue
 from serving.errors import InvalidInputError
 from serving.settings import Settings
@@ -29,9 +31,9 @@ def _recording(router: ComplaintRouter, monkeypatch: pytest.MonkeyPatch) -> list
     sizes: list[int] = []
     suggest = router.suggest
 
-    def recorded(texts: list[str], *, explain: bool = True) -> list[Suggestion]:
+    def recorded(texts: list[str], *, explain: bool = True, places: object = None) -> list[Suggestion]:
         sizes.append(len(texts))
-        return suggest(texts, explain=explain)
+        return suggest(texts, explain=explain, places=places)  # type: ignore[arg-type]
 
     monkeypatch.setattr(router, "suggest", recorded)
     return sizes
@@ -73,7 +75,7 @@ def test_long_chunks_and_two_models_in_one_chunk(
 def test_an_error_reaches_every_waiting_request(
     sample_router: ComplaintRouter, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def broken(texts: list[str], *, explain: bool = True) -> list[Suggestion]:
+    def broken(texts: list[str], *, explain: bool = True, places: object = None) -> list[Suggestion]:
         raise RuntimeError(f"cannot route {len(texts)} texts")
 
     monkeypatch.setattr(sample_router, "suggest", broken)
@@ -98,3 +100,16 @@ def test_only_the_text_over_the_cpu_budget_is_refused(sample_router: ComplaintRo
     assert [results[0], results[2]] == alone
     assert isinstance(results[1], InvalidInputError)
     assert "more than 0.01 s of CPU time" in str(results[1])
+
+
+def test_each_waiting_complaint_keeps_its_own_place(unit_model_dir: Path) -> None:
+    router, _ = load_model(unit_model_dir)
+    text = "Surat pengantar RT untuk kartu keluarga belum ditandatangani pak lurah"
+    places = [Place("Sukamaju", "Mekarsari"), Place("Tanjungsari", "Wonoasri"), None]
+
+    async def routed() -> list[Suggestion]:
+        queue = SuggestQueue()
+        return list(await asyncio.gather(*(queue.suggest(router, text, SETTINGS, p) for p in places)))
+
+    units = [s.unit for s in asyncio.run(routed())]
+    assert units == ["Kelurahan Mekarsari", "Kelurahan Wonoasri", "Kecamatan/Kelurahan"]

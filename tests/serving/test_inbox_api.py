@@ -186,3 +186,21 @@ def test_auto_routing_never_forwards_a_complaint_outside_the_known_opds(make_cli
         for item in page["items"]:
             answer = item["suggestion"]
             assert answer["review_reason"] in ({"ragu", "di_luar_cakupan"} if answer["needs_review"] else {""})
+
+
+def test_stored_complaints_carry_the_unit_of_their_place(unit_model_dir: Path, tmp_path: Path) -> None:
+    settings = make_settings(model_dir=unit_model_dir, feedback_url=f"sqlite:///{tmp_path / 'desk.db'}")
+    text = "Surat pengantar RT untuk kartu keluarga belum ditandatangani pak lurah"
+    items = [
+        {"id": "W-1", "text": text, "kecamatan": "Tanjungsari", "kelurahan": "Wonoasri"},
+        {"id": "W-2", "text": text, "kecamatan": "Sukamaju", "kelurahan": "Mekarsari"},
+        {"id": "W-3", "text": "Lampu lalu lintas di perempatan mati sejak kemarin"},
+    ]
+    with TestClient(create_app(settings)) as client:
+        answer = client.post("/v1/complaints", json={"items": items}, headers=AUTH)
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["stored"] == 3
+        stored = [client.get(f"/v1/complaints/{item['id']}", headers=AUTH).json() for item in items]
+    units = [s["suggestion"]["unit"] for s in stored]
+    assert units == ["Kelurahan Wonoasri", "Kelurahan Mekarsari", "Dinas Perhubungan"]
+    assert stored[0]["kelurahan"] == "Wonoasri"

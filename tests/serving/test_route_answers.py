@@ -96,6 +96,7 @@ def _expected(router: ComplaintRouter, texts: list[str], ids: list[str], version
                 },
                 "model_version": version,
                 "review_reason": "di_luar_cakupan" if outside else "ragu" if unsure else "",
+                "unit": str(router.classes_[top[0]]),  # trained without a unit column: the unit is the OPD
             }
         )
     return answers

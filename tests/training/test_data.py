@@ -92,3 +92,34 @@ def test_several_files_are_concatenated(tmp_path: Path) -> None:
     data = load_dataset([a, b])
     assert len(data) == 4
     assert data.sha256 != load_dataset([b, a]).sha256
+
+
+def test_unit_location_and_date_columns_are_read(tmp_path: Path) -> None:
+    path = tmp_path / "u.csv"
+    path.write_text(
+        "teks,opd,instansi,kec,kelurahan,tanggal\n"
+        "jalan rusak,A,Kelurahan Satu,Kec Satu,Satu,2022-01-02\n"
+        "jalan rusak lagi,A,Kecamatan Dua, ,,2022-01-03\n"
+        "sampah,B,B,Kec Satu,Satu,2022-01-04\n"
+        "sampah lagi,B,B,,,\n",
+        encoding="utf-8",
+    )
+    data = load_dataset([path], unit_column="instansi", kecamatan_column="kec")
+    assert data.units == ["Kelurahan Satu", "Kecamatan Dua", "B", "B"]
+    assert data.places is not None
+    assert [(p.kecamatan, p.kelurahan) for p in data.places] == [
+        ("Kec Satu", "Satu"),
+        (None, None),
+        ("Kec Satu", "Satu"),
+        (None, None),
+    ]
+    assert data.dates == ["2022-01-02", "2022-01-03", "2022-01-04", ""]
+    plain = load_dataset([path], kecamatan_column="nope", kelurahan_column="nope", date_column="nope")
+    assert (plain.units, plain.places, plain.dates) == (None, None, None)
+
+
+def test_a_missing_unit_column_is_a_data_error(tmp_path: Path) -> None:
+    path = tmp_path / "u.csv"
+    path.write_text("teks,opd\na,A\nb,B\n", encoding="utf-8")
+    with pytest.raises(DataError, match=r'unit column "instansi" not in u\.csv columns: teks, opd'):
+        load_dataset([path], unit_column="instansi")

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
+from models.artifact import load_model
+from tests.conftest import UNIT_SAMPLES
+from training.data import load_dataset
 from training.evaluate import (
     opd_metrics,
     top_k_accuracy,
+    unit_metrics,
     urgency_metrics,
 )
 
@@ -52,3 +58,16 @@ def test_urgency_metrics_by_hand() -> None:
     assert m["urgency_rendah_recall"] == pytest.approx(0.5)
     # F1 tinggi = 2*1*0.5/1.5 = 2/3; sedang: p=1/3, r=1 -> 0.5; rendah = 2/3
     assert m["urgency_macro_f1"] == pytest.approx((2 / 3 + 0.5 + 2 / 3) / 3)
+
+
+def test_unit_metrics_on_the_sample_units(unit_model_dir: Path) -> None:
+    router, _ = load_model(unit_model_dir)
+    data = load_dataset([UNIT_SAMPLES], unit_column="instansi")
+    assert data.units is not None
+    metrics = unit_metrics(router, data.texts, data.opd, data.units, data.places)
+    assert metrics["unit_rows_territorial"] == 32 and metrics["unit_rows_pooled"] == 12
+    routed = router.route(data.texts, places=data.places).unit
+    assert metrics["unit_accuracy"] == pytest.approx(np.mean(routed == np.asarray(data.units, dtype=object)))
+    assert metrics["unit_accuracy_territorial_given_opd"] >= metrics["unit_accuracy_territorial"] - 1e-9
+    # rows without a unit are left out; a router without units has no unit metrics
+    assert unit_metrics(router, data.texts, data.opd, [""] * len(data.texts)) == {}
