@@ -5,6 +5,8 @@
    the complaints not flagged for review reaches ``review_target``; then it fits the router on all
    training rows with that threshold.
 2. Metrics come from the eval data when given, otherwise from the probe on the held-out slice.
+3. The probe's confidences on the held-out slice and the training label mix become the model's drift
+   reference (:func:`models.drift.drift_reference`), what monitoring compares the served complaints with.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from models.drift import drift_reference
 from models.review import ReviewThreshold
 from models.router import ComplaintRouter
 from training.data import Dataset
@@ -33,6 +36,7 @@ class TrainResult:
     metrics_source: str
     threshold_metrics: dict[str, float] = field(default_factory=dict)
     seconds: float = 0.0
+    reference: dict[str, Any] = field(default_factory=dict)  # models.drift.drift_reference, for monitoring
 
 
 def _subset(data: Dataset, rows: np.ndarray) -> Dataset:
@@ -88,4 +92,5 @@ def train_router(
             "holdout_auto_accuracy": held_metrics["opd_auto_accuracy"],
         },
         seconds=seconds,
+        reference=drift_reference(search.probe_, held.texts, held.opd, train.opd),
     )

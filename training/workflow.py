@@ -72,7 +72,9 @@ def train_model(
         "metrics_source": result.metrics_source,
         "review_target": review_target,
     }
-    meta = save_model(result.router, model_dir, data=data_info, metrics=scalar_metrics(result.metrics))
+    meta = save_model(
+        result.router, model_dir, data=data_info, metrics=scalar_metrics(result.metrics), reference=result.reference
+    )
     summary: dict[str, Any] = {
         "model_dir": str(model_dir),
         "model_version": meta.version,

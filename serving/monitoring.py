@@ -1,0 +1,303 @@
+"""Monitoring of the served model: ``GET /v1/monitoring``, and the report the admin page /admin/pantauan draws.
+
+:func:`monitoring_report` turns the store's counts (:func:`store.monitoring.monitoring_figures`) and the drift
+reference the model carries (``ModelMetadata.reference``, :mod:`models.drift`) into the figures of a window:
+volume, ``needs_review_rate``, ``top1_acceptance_rate`` and ``oov_rate``, overall, per day and per OPD; the
+confidence histogram against the training hold-out's with its population stability index; the label mix of
+the admins' decisions against training's; and ``alerts``, plain warnings in Indonesian and English where a
+figure crosses its threshold (``DISPOSISI_MONITOR_*`` settings). Acceptance and needs_review are compared with
+the window before, or with the training hold-out when that window holds too few complaints.
+
+Only counts are read from the store; no complaint text leaves it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from models.artifact import ModelMetadata
+from models.drift import CONFIDENCE_EDGES, population_stability_index
+from serving.deps import HolderDep, SettingsDep, StoreDep, require_key
+from serving.errors import FeedbackUnavailableError, database_reason
+from serving.monitoring_schemas import (
+    Alert,
+    ConfidenceOut,
+    DayOut,
+    Figures,
+    LabelsOut,
+    MonitoringOut,
+    OovOut,
+    OpdOut,
+)
+from serving.openapi import error_responses
+from serving.settings import Settings
+from store.monitoring import MonitoringCounts, MonitoringFigures, monitoring_figures
+
+__all__ = ["MAX_WINDOW_DAYS", "AlertThresholds", "monitoring_report", "read_report", "router"]
+
+MAX_WINDOW_DAYS = 90
+_NO_REFERENCE = "the model carries no drift reference (trained before monitoring existed): retrain it"
+
+router = APIRouter(tags=["monitoring"])
+
+
+@dataclass(frozen=True)
+class AlertThresholds:
+    psi: float = 0.25
+    acceptance_drop: float = 0.10
+    review_rise: float = 0.10
+    oov_rise: float = 0.05
+    min_rows: int = 20
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> AlertThresholds:
+        return cls(
+            psi=settings.monitor_psi_alert,
+            acceptance_drop=settings.monitor_acceptance_drop,
+            review_rise=settings.monitor_review_rise,
+            oov_rise=settings.monitor_oov_rise,
+            min_rows=settings.monitor_min_rows,
+        )
+
+
+@router.get("/v1/monitoring", dependencies=[Depends(require_key)], responses=error_responses(401, 422, 503))
+def monitoring(
+    store: StoreDep,
+    holder: HolderDep,
+    settings: SettingsDep,
+    window_days: Annotated[int, Query(ge=1, le=MAX_WINDOW_DAYS, description="Days in the window, today included.")] = 7,
+    opd: Annotated[str | None, Query(min_length=1, max_length=200, description="Only this OPD's complaints.")] = None,
+) -> MonitoringOut:
+    """Volume, needs_review, top-1 acceptance, confidence drift (PSI), unseen words and label mix of the served
+    complaints over a window, per day and per OPD, with alerts where a figure crosses its threshold."""
+    loaded = holder.current
+    return read_report(store.engine, loaded.meta if loaded else None, settings, window_days=window_days, opd=opd)
+
+
+def read_report(
+    engine: Engine,
+    meta: ModelMetadata | None,
+    settings: Settings,
+    *,
+    window_days: int = 7,
+    opd: str | None = None,
+    now: datetime | None = None,
+) -> MonitoringOut:
+    """The report of the window ending ``now`` (503 if the store cannot be read)."""
+    reference = meta.reference if meta else {}
+    edges = reference.get("confidence_edges") or CONFIDENCE_EDGES
+    try:
+        figures = monitoring_figures(engine, days=window_days, now=now, opd=opd, edges=edges)
+    except SQLAlchemyError as exc:
+        raise FeedbackUnavailableError(f"cannot read the store: {database_reason(exc)}") from exc
+    return monitoring_report(figures, meta, AlertThresholds.from_settings(settings), opd=opd)
+
+
+def monitoring_report(
+    figures: MonitoringFigures,
+    meta: ModelMetadata | None,
+    thresholds: AlertThresholds = AlertThresholds(),
+    *,
+    opd: str | None = None,
+) -> MonitoringOut:
+    """The answer of ``GET /v1/monitoring`` from the store's counts and the model's reference."""
+    reference: Mapping[str, Any] = meta.reference if meta else {}
+    days = {day: counts for day, counts in figures.per_day}
+    per_day = [
+        DayOut(day=day, **_figures(days.get(day, MonitoringCounts())).model_dump())
+        for day in (figures.since + timedelta(days=i) for i in range(figures.days))
+    ]
+    confidence = _confidence(figures, reference)
+    oov = OovOut(rate=figures.total.oov_rate, reference=reference.get("oov_rate"))
+    labels = _labels(figures.decided_labels, reference, meta)
+    report = MonitoringOut(
+        window_days=figures.days,
+        since=figures.since,
+        until=figures.until,
+        opd=opd,
+        model_version=meta.version if meta else None,
+        figures=_figures(figures.total),
+        previous=_figures(figures.previous),
+        per_day=per_day,
+        per_opd=[OpdOut(opd=name, **_figures(counts).model_dump()) for name, counts in figures.per_opd],
+        confidence=confidence,
+        oov=oov,
+        labels=labels,
+        alerts=[],
+    )
+    report.alerts = _alerts(figures, report, reference, thresholds)
+    return report
+
+
+def _figures(counts: MonitoringCounts) -> Figures:
+    return Figures(
+        volume=counts.volume,
+        needs_review_rate=counts.needs_review_rate,
+        decided=counts.decided,
+        top1_acceptance_rate=counts.top1_acceptance_rate,
+        oov_rate=counts.oov_rate,
+    )
+
+
+def _shares(counts: list[int] | list[float]) -> list[float] | None:
+    total = float(sum(counts))
+    return [c / total for c in counts] if total > 0 else None
+
+
+def _confidence(figures: MonitoringFigures, reference: Mapping[str, Any]) -> ConfidenceOut:
+    edges = list(reference.get("confidence_edges") or CONFIDENCE_EDGES)
+    expected = reference.get("confidence_counts")
+    current = _shares(figures.confidence_counts)
+    psi: float | None = None
+    reason: str | None = None
+    if not expected:
+        reason = _NO_REFERENCE
+    elif current is None:
+        reason = "no routed complaint in the window"
+    else:
+        psi = population_stability_index(expected, figures.confidence_counts)
+    return ConfidenceOut(
+        edges=edges,
+        reference=_shares(expected) if expected else None,
+        current=current,
+        counts=figures.confidence_counts,
+        psi=psi,
+        reason=reason,
+    )
+
+
+def _labels(decided: dict[str, int], reference: Mapping[str, Any], meta: ModelMetadata | None) -> LabelsOut:
+    training: dict[str, int] = dict(reference.get("label_counts") or {})
+    known = set(meta.opd_labels) if meta else set(training)
+    names = sorted(set(decided) | set(training))
+    psi: float | None = None
+    if training and decided:
+        psi = population_stability_index([training.get(n, 0) for n in names], [decided.get(n, 0) for n in names])
+    total_decided = sum(decided.values())
+    total_training = sum(training.values())
+    return LabelsOut(
+        decided={name: n / total_decided for name, n in decided.items()},
+        training={name: n / total_training for name, n in training.items()} if training else None,
+        psi=psi,
+        unknown={name: n for name, n in decided.items() if known and name not in known},
+    )
+
+
+def _percent(share: float) -> str:
+    return f"{100 * share:.0f}%"
+
+
+def _alerts(
+    figures: MonitoringFigures, report: MonitoringOut, reference: Mapping[str, Any], limits: AlertThresholds
+) -> list[Alert]:
+    alerts: list[Alert] = []
+    total, previous = figures.total, figures.previous
+    n = figures.days
+    # acceptance and needs_review: against the window before, or the training hold-out when it is too thin
+    if total.decided >= limits.min_rows:
+        now_rate = total.top1_acceptance_rate
+        before, id_where, en_where = _baseline(
+            previous.top1_acceptance_rate, previous.decided, reference.get("top1_accuracy"), n, limits
+        )
+        if now_rate is not None and before is not None and before - now_rate >= limits.acceptance_drop:
+            alerts.append(
+                Alert(
+                    kind="acceptance_drop",
+                    message_id=f"Saran teratas yang diterima admin turun dari {_percent(before)} ({id_where}) ke "
+                    f"{_percent(now_rate)} dalam {n} hari terakhir: latih ulang model (disposisi retrain).",
+                    message_en=f"Top-1 acceptance fell from {_percent(before)} ({en_where}) to {_percent(now_rate)} "
+                    f"in the last {n} days: retrain (disposisi retrain).",
+                    value=before - now_rate,
+                    threshold=limits.acceptance_drop,
+                )
+            )
+    if total.volume >= limits.min_rows:
+        now_rate = total.needs_review_rate
+        before, id_where, en_where = _baseline(
+            previous.needs_review_rate, previous.volume, reference.get("needs_review_rate"), n, limits
+        )
+        if now_rate is not None and before is not None and now_rate - before >= limits.review_rise:
+            alerts.append(
+                Alert(
+                    kind="needs_review_rise",
+                    message_id=f"Aduan yang perlu ditinjau naik dari {_percent(before)} ({id_where}) ke "
+                    f"{_percent(now_rate)} dalam {n} hari terakhir: model makin ragu.",
+                    message_en=f"Complaints needing review rose from {_percent(before)} ({en_where}) to "
+                    f"{_percent(now_rate)} in the last {n} days: the model is less sure.",
+                    value=now_rate - before,
+                    threshold=limits.review_rise,
+                )
+            )
+        psi = report.confidence.psi
+        if psi is not None and psi > limits.psi:
+            alerts.append(
+                Alert(
+                    kind="confidence_psi",
+                    message_id=f"Sebaran keyakinan model bergeser dari data latih (PSI {psi:.2f} > {limits.psi:.2f}):"
+                    " pola aduan berubah, latih ulang model.",
+                    message_en=f"The model's confidence distribution moved away from training's (PSI {psi:.2f} > "
+                    f"{limits.psi:.2f}): complaints have changed, retrain.",
+                    value=psi,
+                    threshold=limits.psi,
+                )
+            )
+    oov, oov_reference = report.oov.rate, report.oov.reference
+    if (
+        total.oov_rows >= limits.min_rows
+        and oov is not None
+        and oov_reference is not None
+        and oov - oov_reference >= limits.oov_rise
+    ):
+        alerts.append(
+            Alert(
+                kind="oov_rise",
+                message_id=f"Kata yang tidak dikenal model naik dari {_percent(oov_reference)} (data latih) ke "
+                f"{_percent(oov)}: ada kosakata baru, latih ulang model.",
+                message_en=f"Words the model never saw rose from {_percent(oov_reference)} (training) to "
+                f"{_percent(oov)}: new vocabulary, retrain.",
+                value=oov - oov_reference,
+                threshold=limits.oov_rise,
+            )
+        )
+    label_psi = report.labels.psi
+    if total.decided >= limits.min_rows and label_psi is not None and label_psi > limits.psi:
+        alerts.append(
+            Alert(
+                kind="label_psi",
+                message_id=f"Sebaran OPD pilihan admin berbeda dari data latih (PSI {label_psi:.2f}).",
+                message_en=f"The admins' OPD mix differs from training's (PSI {label_psi:.2f}).",
+                value=label_psi,
+                threshold=limits.psi,
+            )
+        )
+    for name, count in sorted(report.labels.unknown.items()):
+        alerts.append(
+            Alert(
+                kind="unknown_opd",
+                message_id=f'Admin memilih "{name}" untuk {count} aduan, OPD yang tidak dikenal model: '
+                "latih ulang model dengan keputusan ini.",
+                message_en=f'Admins chose "{name}" for {count} complaints, an OPD the model does not know: '
+                "retrain on these decisions.",
+                value=float(count),
+                threshold=1.0,
+            )
+        )
+    return alerts
+
+
+def _baseline(
+    previous: float | None, previous_rows: int, reference: Any, days: int, limits: AlertThresholds
+) -> tuple[float | None, str, str]:
+    """The rate to compare with: the window before when it holds enough rows, else the training hold-out's."""
+    if previous is not None and previous_rows >= limits.min_rows:
+        return previous, f"{days} hari sebelumnya", f"the {days} days before"
+    if isinstance(reference, (int, float)):
+        return float(reference), "data latih", "training hold-out"
+    return None, "", ""
