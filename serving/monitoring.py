@@ -6,7 +6,9 @@ volume, ``needs_review_rate``, ``top1_acceptance_rate`` and ``oov_rate``, overal
 confidence histogram against the training hold-out's with its population stability index; the label mix of
 the admins' decisions against training's; and ``alerts``, plain warnings in Indonesian and English where a
 figure crosses its threshold (``DISPOSISI_MONITOR_*`` settings). Acceptance and needs_review are compared with
-the window before, or with the training hold-out when that window holds too few complaints.
+the window before, or with the training hold-out when that window holds too few complaints; a PSI alert needs
+at least 10 rows per bin (PSI of a small sample is biased upwards), so a week of a busy desk or a month of a
+quiet one.
 
 Only counts are read from the store; no complaint text leaves it.
 """
@@ -43,6 +45,8 @@ from store.monitoring import MonitoringCounts, MonitoringFigures, monitoring_fig
 __all__ = ["MAX_WINDOW_DAYS", "AlertThresholds", "monitoring_report", "read_report", "router"]
 
 MAX_WINDOW_DAYS = 90
+# PSI of a small sample is biased upwards (every empty bin counts): a PSI alert needs this many rows per bin.
+_PSI_ROWS_PER_BIN = 10
 _NO_REFERENCE = "the model carries no drift reference (trained before monitoring existed): retrain it"
 
 router = APIRouter(tags=["monitoring"])
@@ -236,7 +240,7 @@ def _alerts(
                 )
             )
         psi = report.confidence.psi
-        if psi is not None and psi > limits.psi:
+        if psi is not None and psi > limits.psi and total.volume >= _PSI_ROWS_PER_BIN * len(figures.confidence_counts):
             alerts.append(
                 Alert(
                     kind="confidence_psi",
@@ -267,7 +271,10 @@ def _alerts(
             )
         )
     label_psi = report.labels.psi
-    if total.decided >= limits.min_rows and label_psi is not None and label_psi > limits.psi:
+    enough_decided = total.decided >= max(
+        limits.min_rows, _PSI_ROWS_PER_BIN * len(report.labels.decided | (report.labels.training or {}))
+    )
+    if enough_decided and label_psi is not None and label_psi > limits.psi:
         alerts.append(
             Alert(
                 kind="label_psi",

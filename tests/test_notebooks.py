@@ -78,3 +78,36 @@ def test_error_analysis_runs_top_to_bottom(tmp_path: Path, monkeypatch: pytest.M
     assert "expected calibration error" in shown
     assert "tinggi:" in shown and "missed" in shown
     assert not _PERSONAL_NUMBER.search(shown), "an output shows a NIK/KK or phone number"
+
+
+@pytest.mark.slow
+def test_drift_replay_runs_a_reduced_replay_with_an_alert(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """notebooks/drift_replay.ipynb on a sample of the 2022 months and four weeks of 2023 (its parameters)."""
+    from nbclient import NotebookClient
+
+    data = shared_data_or_skip()
+    _install_kernel(tmp_path / "jupyter")
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
+    monkeypatch.setenv("JUPYTER_PLATFORM_DIRS", "1")
+    monkeypatch.setenv("DISPOSISI_DATA_DIR", str(data))
+    monkeypatch.setenv("DISPOSISI_NOTEBOOK_TRAIN_ROWS", "1500")
+    monkeypatch.setenv("DISPOSISI_NOTEBOOK_WEEKS", "4")
+    monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+
+    notebook = nbformat.read(REPO / "notebooks" / "drift_replay.ipynb", as_version=4)
+    client = NotebookClient(
+        notebook, kernel_name=KERNEL, timeout=1200, resources={"metadata": {"path": str(REPO / "notebooks")}}
+    )
+    client.execute()
+
+    outputs = [output for cell in notebook.cells if cell.cell_type == "code" for output in cell.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    assert [o for o in outputs if o.output_type == "display_data" and "image/png" in o.get("data", {})]
+    shown = "\n".join(
+        str(o.get("text", "")) + "".join(str(v) for k, v in o.get("data", {}).items() if k.startswith("text/"))
+        for o in outputs
+    )
+    fired = re.search(r"(\d+) alerts in 2 weeks", shown)
+    assert fired and int(fired.group(1)) >= 1, "the 2022 model on 2023 raises at least one alert"
+    assert "retrained in" in shown and "retrained model, weeks 3-4" in shown
+    assert not _PERSONAL_NUMBER.search(shown), "an output shows a NIK/KK or phone number"
