@@ -205,40 +205,51 @@ def _alerts(
     total, previous = figures.total, figures.previous
     n = figures.days
     # acceptance and needs_review: against the window before, or the training hold-out when it is too thin
-    if total.decided >= limits.min_rows:
-        now_rate = total.top1_acceptance_rate
-        before, id_where, en_where = _baseline(
-            previous.top1_acceptance_rate, previous.decided, reference.get("top1_accuracy"), n, limits
-        )
-        if now_rate is not None and before is not None and before - now_rate >= limits.acceptance_drop:
-            alerts.append(
-                Alert(
-                    kind="acceptance_drop",
-                    message_id=f"Saran teratas yang diterima admin turun dari {_percent(before)} ({id_where}) ke "
-                    f"{_percent(now_rate)} dalam {n} hari terakhir: latih ulang model (disposisi retrain).",
-                    message_en=f"Top-1 acceptance fell from {_percent(before)} ({en_where}) to {_percent(now_rate)} "
-                    f"in the last {n} days: retrain (disposisi retrain).",
-                    value=before - now_rate,
-                    threshold=limits.acceptance_drop,
-                )
+    changes = (
+        (
+            "acceptance_drop",
+            -1,
+            limits.acceptance_drop,
+            total.decided,
+            total.top1_acceptance_rate,
+            previous.decided,
+            previous.top1_acceptance_rate,
+            reference.get("top1_accuracy"),
+            "Saran teratas yang diterima admin turun dari {before} ({id_where}) ke {now} dalam {n} hari terakhir: "
+            "latih ulang model (disposisi retrain).",
+            "Top-1 acceptance fell from {before} ({en_where}) to {now} in the last {n} days: "
+            "retrain (disposisi retrain).",
+        ),
+        (
+            "needs_review_rise",
+            1,
+            limits.review_rise,
+            total.volume,
+            total.needs_review_rate,
+            previous.volume,
+            previous.needs_review_rate,
+            reference.get("needs_review_rate"),
+            "Aduan yang perlu ditinjau naik dari {before} ({id_where}) ke {now} dalam {n} hari terakhir: model makin "
+            "ragu.",
+            "Complaints needing review rose from {before} ({en_where}) to {now} in the last {n} days: the model is "
+            "less sure.",
+        ),
+    )
+    for kind, sign, limit, rows, now_rate, before_rows, before_rate, trained, text_id, text_en in changes:
+        before, id_where, en_where = _baseline(before_rate, before_rows, trained, n, limits)
+        if rows < limits.min_rows or now_rate is None or before is None or sign * (now_rate - before) < limit:
+            continue
+        words = {"before": _percent(before), "now": _percent(now_rate), "n": n}
+        alerts.append(
+            Alert(
+                kind=kind,
+                message_id=text_id.format(id_where=id_where, **words),
+                message_en=text_en.format(en_where=en_where, **words),
+                value=sign * (now_rate - before),
+                threshold=limit,
             )
+        )
     if total.volume >= limits.min_rows:
-        now_rate = total.needs_review_rate
-        before, id_where, en_where = _baseline(
-            previous.needs_review_rate, previous.volume, reference.get("needs_review_rate"), n, limits
-        )
-        if now_rate is not None and before is not None and now_rate - before >= limits.review_rise:
-            alerts.append(
-                Alert(
-                    kind="needs_review_rise",
-                    message_id=f"Aduan yang perlu ditinjau naik dari {_percent(before)} ({id_where}) ke "
-                    f"{_percent(now_rate)} dalam {n} hari terakhir: model makin ragu.",
-                    message_en=f"Complaints needing review rose from {_percent(before)} ({en_where}) to "
-                    f"{_percent(now_rate)} in the last {n} days: the model is less sure.",
-                    value=now_rate - before,
-                    threshold=limits.review_rise,
-                )
-            )
         psi = report.confidence.psi
         if psi is not None and psi > limits.psi and total.volume >= _PSI_ROWS_PER_BIN * len(figures.confidence_counts):
             alerts.append(
