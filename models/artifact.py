@@ -62,6 +62,7 @@ class ModelMetadata:
     model_sha256: str = ""
     version: str = ""
     format_version: int = FORMAT_VERSION
+    reference: dict[str, Any] = field(default_factory=dict)  # models.drift.drift_reference; {} in older models
 
 
 def library_versions(names: Sequence[str] = _RECORDED) -> dict[str, str]:
@@ -89,6 +90,7 @@ def save_model(
     *,
     data: dict[str, Any] | None = None,
     metrics: dict[str, Any] | None = None,
+    reference: dict[str, Any] | None = None,
 ) -> ModelMetadata:
     """Write ``model.joblib`` and ``model.json`` into ``model_dir`` (created if needed), atomically."""
     directory = Path(model_dir)
@@ -110,6 +112,7 @@ def save_model(
             created_at=created,
             model_sha256=checksum,
             version=f"{created[:10].replace('-', '')}-{checksum[:8]}",
+            reference=reference or {},
         )
         os.replace(tmp_name, directory / MODEL_FILE)
     except BaseException:
@@ -154,6 +157,7 @@ _FIELD_TYPES: dict[str, Any] = {
     "model_sha256": str,
     "version": str,
     "format_version": int,
+    "reference": dict,
 }
 _KIND_NAMES: dict[Any, str] = {
     list: "a list of strings",

@@ -23,7 +23,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
 from models.logs import configure_logging
-from serving import admin, admin_sheets, inbox, routes
+from serving import admin, admin_monitoring, admin_sheets, inbox, monitoring, routes
 from serving.auth import FailureThrottle
 from serving.docs import install_docs
 from serving.errors import FeedbackUnavailableError, ModelLoadError, install_error_handlers
@@ -86,7 +86,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(routes.router)
     app.include_router(inbox.router)
+    app.include_router(monitoring.router)
     app.include_router(admin_sheets.router)  # before admin's /aduan/{id:path}, which would take .../lembar
+    app.include_router(admin_monitoring.router)
     app.include_router(admin.router)
     app.include_router(admin.root)
     install_docs(app)

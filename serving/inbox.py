@@ -19,6 +19,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 
+from models.drift import unseen_word_share
 from models.text import mask_personal_data
 from models.unit import Place
 from serving.auth import key_from_request
@@ -85,11 +86,13 @@ def keep_complaints(
     with request_budget(settings):
         places = [Place(kecamatan=item.kecamatan, kelurahan=item.kelurahan) for item in fresh]
         suggestions = loaded.router.suggest([item.text for item in fresh], explain=True, places=places) if fresh else []
+        unseen = unseen_word_share(loaded.router, [item.text for item in fresh])
     policy = due_policy(settings)
     now = datetime.now(UTC)
     new = []
-    for item, suggestion in zip(fresh, suggestions, strict=True):
+    for item, suggestion, oov_rate in zip(fresh, suggestions, unseen, strict=True):
         answer = RouteOut.from_suggestion(item.id, suggestion, loaded.version).model_dump(mode="json")
+        answer["oov_rate"] = oov_rate  # for monitoring (serving.monitoring): kept in the JSON, no column of its own
         automatic = settings.auto_route and not suggestion.needs_review
         new.append(
             NewComplaint(

@@ -108,6 +108,30 @@ class Settings(BaseSettings):
         ge=0,
         description="Requests with a wrong API key per client address in 15 minutes before it must wait; 0: off.",
     )
+    monitor_psi_alert: float = Field(
+        default=0.25, gt=0, description="Monitoring alert when the confidence PSI against training passes this."
+    )
+    monitor_acceptance_drop: float = Field(
+        default=0.10,
+        gt=0,
+        le=1,
+        description="Alert when top-1 acceptance falls this much against the window before.",
+    )
+    monitor_review_rise: float = Field(
+        default=0.10,
+        gt=0,
+        le=1,
+        description="Alert when the needs_review rate rises this much against the window before.",
+    )
+    monitor_oov_rise: float = Field(
+        default=0.05,
+        gt=0,
+        le=1,
+        description="Alert when the unseen-word share rises this much over training's.",
+    )
+    monitor_min_rows: int = Field(
+        default=20, ge=1, description="Fewest complaints (or decisions, for acceptance) in a window before it alerts."
+    )
 
     @field_validator("due_working_days")
     @classmethod

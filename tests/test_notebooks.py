@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import sys
 from pathlib import Path
+from typing import Any
 
 import nbformat
 import pytest
@@ -46,35 +47,52 @@ def _install_kernel(folder: Path) -> None:
     assert sys.executable in text.replace("\\\\", "\\"), f"kernelspec does not name {sys.executable}: {text}"
 
 
-@pytest.mark.slow
-def test_error_analysis_runs_top_to_bottom(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def _executed(
+    path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, env: dict[str, str]
+) -> tuple[list[Any], str]:
+    """Run ``path`` top to bottom in this interpreter with ``env`` set: its outputs (none an error) and their text."""
     from nbclient import NotebookClient
 
-    data = shared_data_or_skip()
     _install_kernel(tmp_path / "jupyter")
     monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
     monkeypatch.setenv("JUPYTER_PLATFORM_DIRS", "1")
-    monkeypatch.setenv("DISPOSISI_DATA_DIR", str(data))
-    monkeypatch.delenv("DISPOSISI_NOTEBOOK_MODEL_DIR", raising=False)
     monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")
-
-    notebook = nbformat.read(ERROR_ANALYSIS, as_version=4)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    notebook = nbformat.read(path, as_version=4)
     client = NotebookClient(
-        notebook,
-        kernel_name=KERNEL,
-        timeout=1200,
-        resources={"metadata": {"path": str(REPO / "notebooks")}},
+        notebook, kernel_name=KERNEL, timeout=1200, resources={"metadata": {"path": str(REPO / "notebooks")}}
     )
     client.execute()
-
     outputs = [output for cell in notebook.cells if cell.cell_type == "code" for output in cell.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
-    figures = [o for o in outputs if o.output_type == "display_data" and "image/png" in o.get("data", {})]
-    assert len(figures) >= 4  # per-class F1, OPD confusion, reliability + coverage, urgency + tinggi scores
     shown = "\n".join(
         str(o.get("text", "")) + "".join(str(v) for k, v in o.get("data", {}).items() if k.startswith("text/"))
         for o in outputs
     )
+    return outputs, shown
+
+
+@pytest.mark.slow
+def test_error_analysis_runs_top_to_bottom(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    data = shared_data_or_skip()
+    monkeypatch.delenv("DISPOSISI_NOTEBOOK_MODEL_DIR", raising=False)
+    outputs, shown = _executed(ERROR_ANALYSIS, tmp_path, monkeypatch, {"DISPOSISI_DATA_DIR": str(data)})
+    figures = [o for o in outputs if o.output_type == "display_data" and "image/png" in o.get("data", {})]
+    assert len(figures) >= 4  # per-class F1, OPD confusion, reliability + coverage, urgency + tinggi scores
     assert "expected calibration error" in shown
     assert "tinggi:" in shown and "missed" in shown
+    assert not _PERSONAL_NUMBER.search(shown), "an output shows a NIK/KK or phone number"
+
+
+@pytest.mark.slow
+def test_drift_replay_runs_a_reduced_replay_with_an_alert(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """notebooks/drift_replay.ipynb on a sample of the 2022 months and four weeks of 2023 (its parameters)."""
+    data = shared_data_or_skip()
+    env = {"DISPOSISI_DATA_DIR": str(data), "DISPOSISI_NOTEBOOK_TRAIN_ROWS": "1500", "DISPOSISI_NOTEBOOK_WEEKS": "4"}
+    outputs, shown = _executed(REPO / "notebooks" / "drift_replay.ipynb", tmp_path, monkeypatch, env)
+    assert [o for o in outputs if o.output_type == "display_data" and "image/png" in o.get("data", {})]
+    fired = re.search(r"(\d+) alerts in 2 weeks", shown)
+    assert fired and int(fired.group(1)) >= 1, "the 2022 model on 2023 raises at least one alert"
+    assert "retrained in" in shown and "retrained model, weeks 3-4" in shown
     assert not _PERSONAL_NUMBER.search(shown), "an output shows a NIK/KK or phone number"

@@ -6,6 +6,8 @@
    the complaints not flagged for review reaches ``review_target``; then it fits the router on all
    training rows with that threshold.
 2. Metrics come from the eval data when given, otherwise from the probe on the held-out slice.
+3. The probe's confidences on the held-out slice and the training label mix become the model's drift
+   reference (:func:`models.drift.drift_reference`), what monitoring compares the served complaints with.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from models.drift import drift_reference
 from models.review import ReviewThreshold
 from models.router import ComplaintRouter
 from training.data import Dataset
@@ -35,6 +38,7 @@ class TrainResult:
     threshold_metrics: dict[str, float] = field(default_factory=dict)
     seconds: float = 0.0
     review: ReviewThreshold | None = None
+    reference: dict[str, Any] = field(default_factory=dict)  # models.drift.drift_reference, for monitoring
 
 
 def _subset(data: Dataset, rows: np.ndarray) -> Dataset:
@@ -96,4 +100,5 @@ def train_router(
         },
         seconds=seconds,
         review=search,
+        reference=drift_reference(search.probe_, held.texts, held.opd, train.opd),
     )

@@ -115,7 +115,7 @@ def retrain_model(
         "review_target": review_target,
     }
     metrics = scalar_metrics(result.metrics)
-    meta = save_model(result.router, model_dir, data=data_info, metrics=metrics)
+    meta = save_model(result.router, model_dir, data=data_info, metrics=metrics, reference=result.reference)
     tracked = log_training_run(
         result,
         meta,

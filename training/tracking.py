@@ -84,16 +84,16 @@ def _flat_metrics(metrics: dict[str, Any]) -> dict[str, float]:
 
 
 def _confusion_png(confusion: dict[str, Any], path: Path, title: str) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    # A Figure of its own (no pyplot): drawing it neither needs nor changes the process's matplotlib backend, so a
+    # notebook that retrains keeps showing its own charts.
+    from matplotlib.figure import Figure
 
     labels = confusion["labels"]
     matrix = np.asarray(confusion["matrix"], dtype=float)
     share = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
     size = max(6.0, 0.45 * len(labels) + 3)
-    fig, ax = plt.subplots(figsize=(size, size))
+    fig = Figure(figsize=(size, size))
+    ax = fig.subplots()
     ax.imshow(share, cmap="Blues", vmin=0, vmax=1)
     short = [label if len(label) <= 28 else label[:26] + "…" for label in labels]
     ax.set_xticks(range(len(labels)), short, rotation=90, fontsize=7)
@@ -115,7 +115,6 @@ def _confusion_png(confusion: dict[str, Any], path: Path, title: str) -> None:
     ax.set_title(title)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
 
 
 def _report_text(metrics: dict[str, Any]) -> str:

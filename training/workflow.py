@@ -80,7 +80,9 @@ def train_model(
         "review_target": review_target,
         "unit_column": unit_column,
     }
-    meta = save_model(result.router, model_dir, data=data_info, metrics=scalar_metrics(result.metrics))
+    meta = save_model(
+        result.router, model_dir, data=data_info, metrics=scalar_metrics(result.metrics), reference=result.reference
+    )
     summary: dict[str, Any] = {
         "model_dir": str(model_dir),
         "model_version": meta.version,

@@ -47,6 +47,11 @@ def make_settings(**overrides: Any) -> Settings:
         "admin_session_hours": 12.0,
         "admin_login_max_failures": 10,
         "api_key_max_failures": 20,
+        "monitor_psi_alert": 0.25,
+        "monitor_acceptance_drop": 0.10,
+        "monitor_review_rise": 0.10,
+        "monitor_oov_rise": 0.05,
+        "monitor_min_rows": 20,
     }
     values.update(overrides)
     return Settings(**values)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -108,7 +109,8 @@ def test_a_day_is_imported_from_the_page(page: object, server: str, tmp_path: Pa
 
 @pytest.mark.parametrize("width", [1280, 390])
 @pytest.mark.parametrize(
-    "path", ["/admin/aduan/BR-1/lembar", "/admin/aduan/BR-2/lembar", "/admin/impor", "/admin/statistik"]
+    "path",
+    ["/admin/aduan/BR-1/lembar", "/admin/aduan/BR-2/lembar", "/admin/impor", "/admin/statistik", "/admin/pantauan"],
 )
 def test_the_pages_fit_the_screen_without_sideways_scrolling(
     page: object, path: str, width: int, tmp_path: Path
@@ -121,3 +123,28 @@ def test_the_pages_fit_the_screen_without_sideways_scrolling(
     page.screenshot(path=str(tmp_path / f"{path.strip('/').replace('/', '-')}-{width}.png"), full_page=True)
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0, f"{path} at {width} px scrolls {overflow} px sideways"
+
+
+def test_the_monitoring_page_shows_the_alert_of_an_opd_the_model_does_not_know(page: object, server: str) -> None:
+    from playwright.sync_api import Page, expect
+
+    assert isinstance(page, Page)
+    now = datetime.now(UTC).isoformat()  # in the page's window whenever the test runs
+    item = {"id": "BR-MON", "text": "Izin usaha baru belum keluar sudah sebulan", "tanggal": now}
+    assert httpx.post(f"{server}/v1/complaints", json={"items": [item]}, headers=AUTH).status_code == 200
+    decision = {"opd": "Badan Fiktif Baru"}
+    assert httpx.post(f"{server}/v1/complaints/BR-MON/decision", json=decision, headers=AUTH).status_code == 200
+    page.goto("/admin")
+    page.click("nav >> text=Pantauan")
+    page.wait_for_url(re.compile(r"/admin/pantauan$"))
+    expect(page.locator("#peringatan li[data-kind=unknown_opd]")).to_contain_text("Badan Fiktif Baru")
+    expect(page.locator("#grafik-jumlah")).to_be_visible()
+    drawn = page.evaluate(
+        "[...document.querySelectorAll('#grafik-jumlah rect')].filter(r => r.height.baseVal.value > 0).length"
+    )
+    assert drawn >= 1, "the day of the new complaint has a bar"
+    page.select_option("#hari", "30")
+    page.click("form.periode button")
+    page.wait_for_url(re.compile(r"hari=30"))
+    expect(page.locator("h2")).to_contain_text("30 hari terakhir")
+    assert page.locator("#grafik-jumlah g").count() == 30

@@ -45,6 +45,7 @@ OPERATIONS = [
     ("GET", "/v1/feedback/export"),
     ("GET", "/v1/model"),
     ("GET", "/v1/stats"),
+    ("GET", "/v1/monitoring"),
     ("POST", "/v1/admin/reload"),
     ("POST", "/v1/complaints"),
     ("GET", "/v1/complaints"),
