@@ -20,7 +20,7 @@ from fastapi.responses import StreamingResponse
 
 from models.similarity import Complaint
 from serving.coalesce import SuggestQueue, suggest_now
-from serving.deps import HolderDep, ModelDep, SettingsDep, StoreDep, require_key, routing_key
+from serving.deps import HolderDep, ModelDep, SettingsDep, StoreDep, open_feedback_store, require_key, routing_key
 from serving.errors import ModelLoadError
 from serving.feedback import mask_text
 from serving.model_state import reload_source
@@ -71,10 +71,11 @@ def readyz(holder: HolderDep) -> dict[str, str]:
 
 
 @router.post("/v1/route", dependencies=[Depends(routing_key)], tags=["routing"], responses=_errors(401, 422, 503))
-async def route(body: RouteIn, loaded: ModelDep, settings: SettingsDep, queue: QueueDep, store: StoreDep) -> RouteOut:
+async def route(body: RouteIn, request: Request, loaded: ModelDep, settings: SettingsDep, queue: QueueDep) -> RouteOut:
     """Top-3 OPDs with calibrated scores, urgency, needs_review, the reasons and the unit, for one complaint
     (``kecamatan`` and ``kelurahan``, when given, name the place of its unit); with ``"similar": k`` also the
-    k stored complaints most like it (id, score, kind)."""
+    k stored complaints most like it (id, score, kind). Only then is the store opened: routing works while
+    the store is down."""
     check_limits([body.text], max_text_chars=settings.max_text_chars)
     suggestion = await queue.suggest(loaded.router, body.text, settings, body.place)
     answer = RouteOut.from_suggestion(body.id, suggestion, loaded.version)
@@ -86,6 +87,7 @@ async def route(body: RouteIn, loaded: ModelDep, settings: SettingsDep, queue: Q
             kecamatan=body.kecamatan,
             opd=suggestion.top_opd if suggestion.opd else None,
         )
+        store = await run_in_threadpool(open_feedback_store, request.app)
         found = await run_in_threadpool(store.complaints.similar, query, body.similar)
         answer.similar = [SimilarOut(id=s.id, score=s.score, kind=s.kind) for s in found]
     return answer

@@ -143,16 +143,10 @@ def test_pooled_unit_named_when_sure_else_the_pooled_label(unit_router: Complain
     assert sure == ["Dinas Pemadam Kebakaran"]
     unsure = clone(unit_router.unit_).set_params(pooled_min_score=1.0)
     data = load_dataset([UNITS_CSV], unit_column="instansi")
-    Z = unit_router.features_.transform([_analysed(t) for t in data.texts])
+    Z = unit_router.features_.transform(data.texts)
     unsure.fit(Z, data.opd, data.units, data.texts, data.places)
-    Zq = unit_router.features_.transform([_analysed("Hidran mati dan tidak ada pemadam kebakaran")])
+    Zq = unit_router.features_.transform(["Hidran mati dan tidak ada pemadam kebakaran"])
     assert unsure.predict(Zq, ["Lainnya"], ["Hidran mati"]).tolist() == ["Lainnya"]
-
-
-def _analysed(text: str):  # type: ignore[no-untyped-def]
-    from models.text import analyse
-
-    return analyse(text)
 
 
 def test_route_gives_the_unit_of_the_top_opd(unit_router: ComplaintRouter) -> None:

@@ -14,6 +14,7 @@ from tests.serving.test_admin_browser import (  # noqa: F401 - fixtures
     chromium,
     feedback_url,
     page,
+    served_model_dir,
     server,
 )
 
