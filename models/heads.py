@@ -80,23 +80,36 @@ class CalibratedLinearHead:
     def decision_function(self, X: sp.csr_matrix) -> np.ndarray:
         """The linear models' scores before calibration, the mean over the calibrated copies: one column
         per class, or a binary model's one column (the score of ``classes_[1]``)."""
-        n_columns = 1 if self.n_classes == 2 else self.n_classes
-        mean = np.zeros((X.shape[0], n_columns))
-        for part in self.parts:
-            scores = _decision(X, part.coef, part.intercept)
-            if n_columns == 1:
-                mean += scores
-            else:
-                mean[:, part.columns] += scores
-        mean /= len(self.parts)
-        return mean
+        return self._mean_decision(X.shape[0], self._scores(X))
 
     def predict_proba(self, X: sp.csr_matrix) -> np.ndarray:
         """Calibrated probabilities (n_texts, n_classes), the mean over the calibrated copies."""
-        mean = np.zeros((X.shape[0], self.n_classes))
-        for part in self.parts:
-            proba = np.zeros((X.shape[0], self.n_classes))
-            proba[:, part.columns] = expit(-(part.a * _decision(X, part.coef, part.intercept) + part.b))
+        return self._mean_proba(X.shape[0], self._scores(X))
+
+    def decision_and_proba(self, X: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
+        """``decision_function`` and ``predict_proba`` of ``X``, each copy's linear scores computed once."""
+        scores = self._scores(X)
+        return self._mean_decision(X.shape[0], scores), self._mean_proba(X.shape[0], scores)
+
+    def _scores(self, X: sp.csr_matrix) -> list[np.ndarray]:
+        return [_decision(X, part.coef, part.intercept) for part in self.parts]
+
+    def _mean_decision(self, n_rows: int, scores: list[np.ndarray]) -> np.ndarray:
+        n_columns = 1 if self.n_classes == 2 else self.n_classes
+        mean = np.zeros((n_rows, n_columns))
+        for part, part_scores in zip(self.parts, scores, strict=True):
+            if n_columns == 1:
+                mean += part_scores
+            else:
+                mean[:, part.columns] += part_scores
+        mean /= len(self.parts)
+        return mean
+
+    def _mean_proba(self, n_rows: int, scores: list[np.ndarray]) -> np.ndarray:
+        mean = np.zeros((n_rows, self.n_classes))
+        for part, part_scores in zip(self.parts, scores, strict=True):
+            proba = np.zeros((n_rows, self.n_classes))
+            proba[:, part.columns] = expit(-(part.a * part_scores + part.b))
             if self.n_classes == 2:
                 proba[:, 0] = 1.0 - proba[:, 1]
             else:

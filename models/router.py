@@ -381,7 +381,14 @@ class ComplaintRouter(ClassifierMixin, BaseEstimator):
         prepared = self._prepared()
         encoded = self._encode(texts, explain=explain)
         Z = encoded.features
-        P = prepared.opd.predict_proba(Z) if texts else np.zeros((0, len(self.classes_)))
+        openset: OutsideScore | None = getattr(self, "openset_", None)  # None in models saved before it
+        decision: np.ndarray | None = None
+        if not texts:
+            P = np.zeros((0, len(self.classes_)))
+        elif openset is not None:  # the open-set check reads the scores the probabilities are made of
+            decision, P = prepared.opd.decision_and_proba(Z)
+        else:
+            P = prepared.opd.predict_proba(Z)
         k = min(self.top_k, P.shape[1])
         top = np.argsort(-P, axis=1)[:, :k]
         top_scores = np.take_along_axis(P, top, axis=1)
@@ -397,9 +404,8 @@ class ComplaintRouter(ClassifierMixin, BaseEstimator):
                 level_scores = U[np.arange(len(U)), [index[lv] for lv in levels]]
         unsure = (top_scores[:, 0] < self.review_threshold_) | ~encoded.has_tokens
         outside = np.zeros(len(texts), dtype=bool)
-        openset: OutsideScore | None = getattr(self, "openset_", None)  # None in models saved before it
-        if openset is not None and texts:
-            outside = openset.is_outside(prepared.opd.decision_function(Z)) & encoded.has_tokens
+        if openset is not None and decision is not None:
+            outside = openset.is_outside(decision) & encoded.has_tokens
         reasons = review_reasons(unsure, outside)
         units = self._units(Z, self.classes_[top[:, 0]] if k else np.asarray([], dtype=object), texts, places)
         routing = Routing(self.classes_, top, top_scores, levels, level_scores, unsure | outside, reasons, units)

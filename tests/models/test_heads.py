@@ -29,9 +29,15 @@ def test_folded_calibrated_svm_equals_predict_proba(n_classes: int, ensemble: bo
     X, y, new = _data(n_classes)
     model = CalibratedClassifierCV(LinearSVC(random_state=0), cv=3, method="sigmoid", ensemble=ensemble).fit(X, y)
     expected = model.predict_proba(new)
-    folded = CalibratedLinearHead.fold(model).predict_proba(new)
+    head = CalibratedLinearHead.fold(model)
+    folded = head.predict_proba(new)
     assert folded.shape == expected.shape
     np.testing.assert_array_equal(folded, expected)  # to the last bit, not merely close
+    decision, proba = head.decision_and_proba(new)  # the route's one pass over the linear scores
+    np.testing.assert_array_equal(proba, expected)
+    np.testing.assert_array_equal(decision, head.decision_function(new))
+    scores = np.mean([c.estimator.decision_function(new) for c in model.calibrated_classifiers_], axis=0)
+    np.testing.assert_allclose(decision.reshape(scores.shape), scores, rtol=1e-12)
 
 
 @pytest.mark.parametrize("n_classes", [2, 3])
