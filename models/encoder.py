@@ -26,6 +26,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from models.caches import CACHE_SIZE
 from models.packing import pack_state, unpack_state
+from models.sparse import side_by_side
 from models.tokentable import ReadChunk, TokenTable, csr_rows
 
 __all__ = ["TABLE_LIMIT", "ChunkEncoder", "EncodedChunk"]
@@ -53,7 +54,7 @@ class EncodedChunk:
     @property
     def features(self) -> sp.csr_matrix:
         """Word and char blocks side by side: what the heads read."""
-        return sp.hstack([self.word, self.char], format="csr")
+        return side_by_side([self.word, self.char])
 
 
 @dataclass
@@ -290,7 +291,8 @@ class ChunkEncoder(TransformerMixin, BaseEstimator):
         # What sklearn.preprocessing.normalize(counts, copy=False) does to float64 CSR, without its
         # per-call parameter and array checks (a third of the time of one short text).
         inplace_csr_row_normalize_l2(counts)
-        return counts.astype(self.dtype)
+        counts.data = counts.data.astype(self.dtype, copy=False)  # the same matrix as .astype, without a copy of it
+        return counts
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(super().__getstate__())

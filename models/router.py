@@ -37,6 +37,7 @@ from models.encoder import ChunkEncoder, EncodedChunk
 from models.heads import CalibratedLinearHead, LogisticHead
 from models.openset import OutsideScore, review_reasons
 from models.packing import pack_state, unpack_state
+from models.sparse import side_by_side
 from models.unit import Place, UnitResolver
 
 __all__ = ["URGENCY_LEVELS", "ComplaintRouter", "Routing", "Suggestion", "as_texts"]
@@ -271,7 +272,7 @@ class ComplaintRouter(ClassifierMixin, BaseEstimator):
         return stems
 
     def _urgency_block(self, Z: sp.spmatrix, cues: sp.spmatrix) -> sp.csr_matrix:
-        return sp.hstack([Z, cues * self.cue_weight], format="csr")
+        return side_by_side([Z, cues], scales=(1, self.cue_weight))
 
     def _word_coefficients(self) -> np.ndarray:
         """SVM weight of each word feature per class (averaged over calibrated copies), for explanations."""

@@ -205,7 +205,7 @@ class UnitResolver(BaseEstimator):
         """Learn from feature rows ``Z``, their OPD ``labels`` and ``units``; rows without a unit are ignored."""
         if not 0.0 <= self.pooled_min_score <= 1.0:
             raise ValueError(f"pooled_min_score must be in [0, 1], got {self.pooled_min_score}")
-        Z = sp.csr_matrix(Z)
+        Z = Z if sp.isspmatrix_csr(Z) else sp.csr_matrix(Z)
         names = np.asarray(["" if _missing(u) else str(u).strip() for u in units], dtype=object)
         labels_ = np.asarray([str(v) for v in labels], dtype=object)
         if not (len(names) == len(labels_) == Z.shape[0] == len(texts)):
@@ -262,7 +262,7 @@ class UnitResolver(BaseEstimator):
     ) -> np.ndarray:
         """The unit of each row, given its routed OPD label (the label itself where nothing finer is known)."""
         check_is_fitted(self)
-        Z = sp.csr_matrix(Z)
+        Z = Z if sp.isspmatrix_csr(Z) else sp.csr_matrix(Z)
         labels_ = [str(v) for v in labels]
         out = np.asarray([self.unit_of_label_.get(label, label) for label in labels_], dtype=object)
         rows = places if places is not None else [None] * len(labels_)
