@@ -2,7 +2,8 @@
 
 A raw token (one piece of :func:`models.text.token_runs`) is mapped once to its standard forms
 (:func:`models.text.words_of_run`: slang expanded, numbers dropped), and each form once to: stopword or not,
-stem (from the stem table stored with the model, else :func:`models.stem.stem_word`), its character n-gram
+stem (from the stem table stored with the model, else :func:`models.stem.stem_word`; a fixed table skips
+the words :class:`models.stemgate.KnownStemGate` shows cannot reach a stem with an id), its character n-gram
 counts (one row of a sparse matrix) and the danger cues it can trigger. Per text there is then one
 ``str.translate`` pass and one dict lookup per token; the rest is array work over a chunk of texts.
 
@@ -22,6 +23,7 @@ import scipy.sparse as sp
 
 from models.cues import candidate_cues, cues_to_try, load_cues
 from models.stem import stem_word
+from models.stemgate import KnownStemGate
 from models.text import load_stopwords, token_runs, words_of_run
 
 __all__ = ["ReadChunk", "TokenTable", "char_wb_ngrams", "csr_rows"]
@@ -135,6 +137,7 @@ class TokenTable:
         self._char_indptr.extend([0])
         self._char_indices = _Growing(np.int32)
         self._char_counts = _Growing(np.float64)
+        self._gate: KnownStemGate | None = None
         self._by_form: sp.csr_matrix | None = None  # the char counts above as a matrix, rebuilt when they grow
 
     def __len__(self) -> int:
@@ -162,6 +165,12 @@ class TokenTable:
             return ids[stem]
         return self.stem_ids.get(stem, self.unknown)
 
+    def _known_stem_gate(self) -> KnownStemGate:
+        """Of a fixed table: which new words may stem to a stem with an id (the others are not stemmed)."""
+        if self._gate is None:
+            self._gate = KnownStemGate(self.stem_ids)
+        return self._gate
+
     def _char_columns(self, form: str) -> list[int]:
         grams = char_wb_ngrams(form, *self.char_ngram_range)
         vocabulary = self.char_vocabulary
@@ -184,7 +193,10 @@ class TokenTable:
             if stop:
                 stems.append(self.unknown)
             else:
-                stems.append(self._stem_id(self.stems.get(form) or stem_word(form)))
+                stem = self.stems.get(form) or None
+                if stem is None and (self.learning or self._known_stem_gate().may_reach(form)):
+                    stem = stem_word(form)
+                stems.append(self.unknown if stem is None else self._stem_id(stem))
                 found = self._char_columns(form)
                 columns += found
                 owners += [position] * len(found)
