@@ -45,6 +45,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from benchmarks.batch_throughput import run_classify, write_section  # noqa: E402
+from benchmarks.memory_trace import table, trace_classify  # noqa: E402
 from models.artifact import load_model  # noqa: E402
 from models.similarity import (  # noqa: E402
     KIND_RESUBMISSION,
@@ -284,6 +285,30 @@ def _flagged_copies(output: Path) -> float:
     return float(copies["duplicate_of"].notna().mean())
 
 
+def memory_run(frame: pd.DataFrame, args: argparse.Namespace) -> list[str]:
+    """``--only memory``: one ``classify --duplicates`` of ``--large-rows`` rows, memory sampled over the run
+    (``--memory-baseline``: and one without, first); Markdown lines, printed, not written to BENCHMARKS.md."""
+    lines = []
+    with tempfile.TemporaryDirectory(prefix="disposisi-dups-") as tmp:
+        folder = Path(tmp)
+        big = speed_input(frame, args.large_rows, folder / "large.csv", args.seed + 1)
+        runs = [("without", ())] if args.memory_baseline else []
+        for name, extra in [*runs, ("with --duplicates", ("--duplicates",))]:
+            load = os.getloadavg()[0]
+            trace = trace_classify(big, args.model_dir, folder / "out.csv", args.jobs, args.chunk_size, extra)
+            flagged = _flagged_copies(folder / "out.csv") if extra else float("nan")
+            (folder / "out.csv").unlink()
+            lines += [
+                f"{name}: {trace.rows:,} rows, --jobs {args.jobs}, {trace.seconds:.0f} s, load average {load:.1f} at "
+                f"the start, {os.getloadavg()[0]:.1f} at the end; copies flagged {100 * flagged:.2f}%",
+                "",
+                *table(trace, args.memory_step),
+                "",
+            ]
+            print("\n".join(lines), file=sys.stderr)
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model-dir", type=Path, required=True, help="Trained model directory (surabaya).")
@@ -294,12 +319,18 @@ def main() -> None:
     parser.add_argument("--chunk-size", type=int, default=2_000)
     parser.add_argument("--seed", type=int, default=12)
     parser.add_argument("--output", type=Path, default=REPO / "BENCHMARKS.md")
+    parser.add_argument("--only", choices=["memory"], help="memory: only the sampled memory of --large-rows.")
+    parser.add_argument("--memory-step", type=int, default=100_000, help="Rows between memory figures.")
+    parser.add_argument("--memory-baseline", action="store_true", help="--only memory: also a run without.")
     args = parser.parse_args()
     if not CORPUS.is_dir():
         raise SystemExit(f"the real corpus {CORPUS} is not here; this benchmark needs it")
     load_start = os.getloadavg()[0]
     frame = corpus()
     frame["day"] = _days(frame["tanggal"])
+    if args.only == "memory":
+        print("\n".join(memory_run(frame, args)))
+        return
     base = SimilarityConfig()
 
     stream = resubmission_stream(frame, args.resubmissions, args.seed)
