@@ -28,12 +28,10 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import re
 import sys
 import tempfile
 import time
 from dataclasses import replace
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +43,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from benchmarks.batch_throughput import run_classify, write_section  # noqa: E402
+from benchmarks.memory_trace import table, trace_classify  # noqa: E402
+from benchmarks.resubmit import resubmit, speed_input  # noqa: E402
 from models.artifact import load_model  # noqa: E402
 from models.similarity import (  # noqa: E402
     KIND_RESUBMISSION,
@@ -52,33 +52,13 @@ from models.similarity import (  # noqa: E402
     SimilarityConfig,
     SimilarityIndex,
 )
-from models.text import load_slang  # noqa: E402
 
 CORPUS = REPO.parent / "shared" / "data" / "surabaya"
 PAIRS = Path(__file__).with_name("related_pairs.csv")
+HELD_OUT = Path(__file__).with_name("related_pairs_heldout.csv")  # never used to choose a threshold
 CHECKS = Path(__file__).with_name("resubmission_checks.csv")
 SECTION = "## Duplicates"
 RESEND_DAYS = 10
-
-GREETINGS = (
-    "selamat pagi pak",
-    "assalamualaikum wr wb",
-    "mohon maaf mengganggu",
-    "permisi admin",
-    "selamat siang bapak ibu",
-)
-CLOSINGS = (
-    "sudah lapor sebelumnya tapi belum ada tanggapan.",
-    "mohon segera ditindaklanjuti, terima kasih.",
-    "tolong dibantu ya min.",
-    "ini laporan kedua saya.",
-)
-_SENTENCE_RE = re.compile(r"(?<=[.!?])\s+")
-_GREETING_RE = re.compile(
-    r"\s*(?:selamat (?:pagi|siang|sore|malam)|ass?alamu'?\s?alaikum(?: wr\.? ?wb\.?)?|mohon maaf|permisi|"
-    r"halo|hai|yth\.?)[\s,.!]*(?:(?:bapak|ibu|pak|bu|admin|min)\b[\s,./]*)*",
-    re.I,
-)
 
 
 def corpus() -> pd.DataFrame:
@@ -87,64 +67,6 @@ def corpus() -> pd.DataFrame:
     frames = [pd.read_csv(CORPUS / name, usecols=columns, dtype=str) for name in ("train.csv", "dev.csv")]
     frame = pd.concat(frames, ignore_index=True).dropna(subset=["teks"])
     return frame.sort_values("tanggal", kind="stable").reset_index(drop=True)
-
-
-@lru_cache(maxsize=1)
-def _slang_forms() -> dict[str, list[str]]:
-    """Standard word -> informal forms that the slang table maps to it alone."""
-    forms: dict[str, list[str]] = {}
-    for informal, standard in load_slang().items():
-        if len(standard) == 1:
-            forms.setdefault(standard[0], []).append(informal)
-    return forms
-
-
-def _typo(word: str, rng: np.random.Generator) -> str:
-    if len(word) < 4:
-        return word
-    i = int(rng.integers(1, len(word) - 1))
-    change = int(rng.integers(0, 3))
-    if change == 0:  # swap two letters
-        return word[: i - 1] + word[i] + word[i - 1] + word[i + 1 :]
-    if change == 1:  # drop one
-        return word[:i] + word[i + 1 :]
-    return word[:i] + word[i] + word[i:]  # double one
-
-
-def _change_words(text: str, rng: np.random.Generator, share: float, how: Any) -> str:
-    words = text.split(" ")
-    for i in np.flatnonzero(rng.random(len(words)) < share):
-        words[i] = how(words[i])
-    return " ".join(words)
-
-
-def resubmit(text: str, rng: np.random.Generator, changes: int | None = None) -> str:
-    """``text`` sent again: one to three (or ``changes``) changes of the kinds citizens make."""
-    slang = _slang_forms()
-    kinds = ["slang", "typo", "greeting", "sentence", "spacing", "case"]
-    for kind in rng.choice(kinds, size=changes or int(rng.integers(1, 4)), replace=False):
-        if kind == "slang":
-            text = _change_words(
-                text, rng, 0.5, lambda w: str(rng.choice(slang[w.lower()])) if w.lower() in slang else w
-            )
-        elif kind == "typo":
-            text = _change_words(text, rng, 0.08, lambda w: _typo(w, rng))
-        elif kind == "greeting":  # the greeting the text opens with dropped, or one added
-            greeting = _GREETING_RE.match(text)
-            text = text[greeting.end() :] if greeting else f"{rng.choice(GREETINGS)}, {text}"
-        elif kind == "sentence":  # a sentence cut (not the longest: that is the complaint), or one added
-            sentences = _SENTENCE_RE.split(text.strip())
-            if rng.random() < 0.5 and len(sentences) > 2:
-                longest = max(range(len(sentences)), key=lambda i: len(sentences[i]))
-                del sentences[int(rng.choice([i for i in range(len(sentences)) if i != longest]))]
-                text = " ".join(sentences)
-            else:
-                text = f"{text} {rng.choice(CLOSINGS)}"
-        elif kind == "spacing":
-            text = re.sub(r"\s+", lambda m: "  " if rng.random() < 0.3 else " ", text).replace(", ", ",")
-        else:
-            text = text.upper() if rng.random() < 0.5 else text.lower()
-    return text
 
 
 def _days(tanggal: pd.Series) -> list[int | None]:
@@ -226,9 +148,12 @@ def resubmission_quality(stream: list[Complaint], config: SimilarityConfig) -> d
     }
 
 
-def related_quality(frame: pd.DataFrame, opd_of: dict[str, str], config: SimilarityConfig) -> dict[str, Any]:
-    """Precision and recall of a match (``terkait`` or ``ulang``) on the checked pairs, ``unsure`` left out."""
-    pairs = pd.read_csv(PAIRS, comment="#", dtype=str)
+def related_quality(
+    frame: pd.DataFrame, opd_of: dict[str, str], config: SimilarityConfig, path: Path = PAIRS
+) -> dict[str, Any]:
+    """Precision and recall of a match (``terkait`` or ``ulang``) on the checked pairs of ``path``, ``unsure``
+    left out."""
+    pairs = pd.read_csv(path, comment="#", dtype=str)
     pairs = pairs[pairs["verdict"] != "unsure"]
     rows = {str(row["id"]): row for row in frame.to_dict("records")}
     tp = fp = fn = tn = 0
@@ -258,30 +183,64 @@ def related_quality(frame: pd.DataFrame, opd_of: dict[str, str], config: Similar
     }
 
 
-def speed_input(frame: pd.DataFrame, rows: int, path: Path, seed: int, originals_share: float = 0.1) -> Path:
-    """``rows`` rows: the corpus complaints spread over the first rows (``originals_share`` of them), the
-    rest re-worded copies of an earlier original; written in slices, ids ``o<n>`` and ``c<n>``."""
-    rng = np.random.default_rng(seed)
-    source = frame[["teks", "kelurahan", "kecamatan", "tanggal"]].to_dict("records")
-    step, written, next_original = 50_000, 0, 0
-    while written < rows:
-        batch: list[dict[str, Any]] = []
-        for n in range(written, min(rows, written + step)):
-            if next_original < len(source) and (next_original == 0 or rng.random() < originals_share):
-                batch.append({"id": f"o{next_original}", **source[next_original]})
-                next_original += 1
-            else:
-                row = source[int(rng.integers(0, next_original))]
-                batch.append({"id": f"c{n}", **row, "teks": resubmit(str(row["teks"]), rng)})
-        pd.DataFrame(batch).to_csv(path, mode="w" if written == 0 else "a", header=written == 0, index=False)
-        written += len(batch)
-    return path
-
-
 def _flagged_copies(output: Path) -> float:
     done = pd.read_csv(output, usecols=["id", "duplicate_of"], dtype=str)
     copies = done[done["id"].str.startswith("c")]
     return float(copies["duplicate_of"].notna().mean())
+
+
+def memory_run(frame: pd.DataFrame, args: argparse.Namespace) -> list[str]:
+    """``--only memory``: one ``classify --duplicates`` of ``--large-rows`` rows, memory sampled over the run
+    (``--memory-baseline``: and one without, first); Markdown lines, printed, not written to BENCHMARKS.md."""
+    lines = []
+    with tempfile.TemporaryDirectory(prefix="disposisi-dups-") as tmp:
+        folder = Path(tmp)
+        big = speed_input(frame, args.large_rows, folder / "large.csv", args.seed + 1)
+        runs = [("without", ())] if args.memory_baseline else []
+        for name, extra in [*runs, ("with --duplicates", ("--duplicates",))]:
+            load = os.getloadavg()[0]
+            trace = trace_classify(big, args.model_dir, folder / "out.csv", args.jobs, args.chunk_size, extra)
+            flagged = _flagged_copies(folder / "out.csv") if extra else float("nan")
+            (folder / "out.csv").unlink()
+            lines += [
+                f"{name}: {trace.rows:,} rows, --jobs {args.jobs}, {trace.seconds:.0f} s, load average {load:.1f} at "
+                f"the start, {os.getloadavg()[0]:.1f} at the end; copies flagged {100 * flagged:.2f}%",
+                "",
+                *table(trace, args.memory_step),
+                "",
+            ]
+            print("\n".join(lines), file=sys.stderr)
+    return lines
+
+
+def speed_run(frame: pd.DataFrame, args: argparse.Namespace) -> list[str]:
+    """``--only speed``: ``classify`` of ``--rows`` rows without and with ``--duplicates``, alternating for
+    ``--repeat`` rounds so that both see the same load; Markdown lines, printed, not written to BENCHMARKS.md."""
+    lines = [
+        "| round | without (s) | with `--duplicates` (s) | ratio | load average at the start |",
+        "|---:|---:|---:|---:|---:|",
+    ]
+    ratios = []
+    with tempfile.TemporaryDirectory(prefix="disposisi-dups-") as tmp:
+        folder = Path(tmp)
+        small = speed_input(frame, args.rows, folder / "small.csv", args.seed)
+        for n in range(args.repeat):
+            load = os.getloadavg()[0]
+            plain = run_classify(small, args.model_dir, folder / "plain.csv", args.jobs, args.chunk_size)
+            dups = run_classify(
+                small, args.model_dir, folder / "dups.csv", args.jobs, args.chunk_size, ("--duplicates",)
+            )
+            ratios.append(dups["seconds"] / plain["seconds"])
+            lines.append(
+                f"| {n + 1} | {plain['seconds']:.1f} | {dups['seconds']:.1f} | {ratios[-1]:.2f} | {load:.1f} |"
+            )
+            print(lines[-1], file=sys.stderr)
+        flagged = _flagged_copies(folder / "dups.csv")
+    lines.append(
+        f"\n--jobs {args.jobs}, {args.rows:,} rows: median ratio {np.median(ratios):.2f}, "
+        f"copies flagged {100 * flagged:.2f}%"
+    )
+    return lines
 
 
 def main() -> None:
@@ -294,12 +253,24 @@ def main() -> None:
     parser.add_argument("--chunk-size", type=int, default=2_000)
     parser.add_argument("--seed", type=int, default=12)
     parser.add_argument("--output", type=Path, default=REPO / "BENCHMARKS.md")
+    parser.add_argument(
+        "--only",
+        choices=["memory", "related", "speed"],
+        help="memory: only the sampled memory of --large-rows; related: only both sets of checked pairs; speed: "
+        "only --rows without and with --duplicates, alternating --repeat times (all three print, write nothing).",
+    )
+    parser.add_argument("--repeat", type=int, default=2, help="--only speed: rounds.")
+    parser.add_argument("--memory-step", type=int, default=100_000, help="Rows between memory figures.")
+    parser.add_argument("--memory-baseline", action="store_true", help="--only memory: also a run without.")
     args = parser.parse_args()
     if not CORPUS.is_dir():
         raise SystemExit(f"the real corpus {CORPUS} is not here; this benchmark needs it")
     load_start = os.getloadavg()[0]
     frame = corpus()
     frame["day"] = _days(frame["tanggal"])
+    if args.only in ("memory", "speed"):
+        print("\n".join(memory_run(frame, args) if args.only == "memory" else speed_run(frame, args)))
+        return
     base = SimilarityConfig()
 
     stream = resubmission_stream(frame, args.resubmissions, args.seed)
@@ -315,9 +286,13 @@ def main() -> None:
     routing = router.route(frame["teks"].tolist())
     predicted = routing.classes[routing.top[:, 0]].astype(str).tolist()
     opd_of = dict(zip(frame["id"].astype(str), predicted, strict=True))
-    related = [related_quality(frame, opd_of, replace(base, related_threshold=t)) for t in (0.15, 0.2, 0.25, 0.3, 0.4)]
-    for result in related:
+    thresholds = (0.15, 0.2, 0.25, 0.3, 0.4)
+    related = [related_quality(frame, opd_of, replace(base, related_threshold=t)) for t in thresholds]
+    held_out = [related_quality(frame, opd_of, replace(base, related_threshold=t), HELD_OUT) for t in thresholds]
+    for result in related + held_out:
         print(result, file=sys.stderr)
+    if args.only == "related":
+        return
 
     with tempfile.TemporaryDirectory(prefix="disposisi-dups-") as tmp:
         folder = Path(tmp)
