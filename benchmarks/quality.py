@@ -61,6 +61,7 @@ from benchmarks.unit_review import (  # noqa: E402
     UNIT_SECTION,
     review_by_month,
     review_section,
+    territorial_breakdown,
     unit_section,
 )
 from models.artifact import MODEL_FILE, library_versions, save_model  # noqa: E402
@@ -189,6 +190,7 @@ def run_disposisi(train: Dataset, dev: Dataset, *, seed: int) -> SystemResult:
     metrics = evaluate_router(router, dev.texts, dev.opd, dev.urgency)
     if dev.units is not None:
         metrics.update(unit_metrics(router, dev.texts, dev.opd, dev.units, dev.places))
+        metrics.update(territorial_breakdown(router, dev))
     if dev.dates is not None and result.review is not None:
         metrics["review_by_month"] = review_by_month(router, result.review, dev)
     with tempfile.TemporaryDirectory(prefix="disposisi-quality-") as tmp:

@@ -5,8 +5,12 @@
   :class:`models.review.ReviewThreshold`) and for a variant that the same held-out rows allow (the highest of
   the thresholds chosen on three consecutive time slices of them), so that the figures show how the promise
   moves with time.
+  A third row is a ceiling, not a rule: the threshold that dev itself needs for coverage 0.50, which shows
+  how accurate the not flagged can be at that coverage with the router's top score.
 - ``## Unit``: unit accuracy (:mod:`models.unit`) on the territorial and pooled rows of dev, end to end (the
-  unit of the routed OPD) and given the true OPD (what the unit resolver adds by itself).
+  unit of the routed OPD) and given the true OPD (what the unit resolver adds by itself), and where the
+  territorial rows go wrong given the true OPD (:func:`territorial_breakdown`): the level, the place, no place,
+  with the ceiling of a perfect level choice on the resolver's place.
 """
 
 from __future__ import annotations
@@ -19,13 +23,22 @@ import numpy as np
 from benchmarks.report import CorpusResult
 from models.review import ReviewThreshold, choose_review_threshold
 from models.router import ComplaintRouter
+from models.unit import level_of
 from training.data import Dataset
 
-__all__ = ["REVIEW_SECTION", "UNIT_SECTION", "review_by_month", "review_section", "unit_section"]
+__all__ = [
+    "REVIEW_SECTION",
+    "UNIT_SECTION",
+    "review_by_month",
+    "review_section",
+    "territorial_breakdown",
+    "unit_section",
+]
 
 REVIEW_SECTION = "## Review by month"
 UNIT_SECTION = "## Unit"
 _SLICES = 3
+_CEILING_COVERAGE = 0.5
 
 
 def _thresholds(router: ComplaintRouter, review: ReviewThreshold) -> dict[str, float]:
@@ -49,7 +62,10 @@ def review_by_month(router: ComplaintRouter, review: ReviewThreshold, dev: Datas
     correct = np.asarray(router.classes_, dtype=object)[proba.argmax(axis=1)] == np.asarray(dev.opd, dtype=object)
     months = np.asarray([str(d)[:7] for d in dev.dates], dtype=object)
     rows = []
-    for name, threshold in _thresholds(router, review).items():
+    variants = _thresholds(router, review)
+    ceiling = float(np.quantile(confidence, 1.0 - _CEILING_COVERAGE, method="higher"))
+    variants[f"ceiling, not a rule: dev's own threshold for coverage {_CEILING_COVERAGE:.2f}"] = ceiling
+    for name, threshold in variants.items():
         kept = confidence >= threshold
         figures = {"all": _figures(kept, correct)}
         for month in sorted(set(months)):
@@ -90,9 +106,50 @@ def review_section(results: Sequence[CorpusResult], command: str) -> str:
     return "\n".join(lines).strip() + "\n" if found else ""
 
 
+def territorial_breakdown(router: ComplaintRouter, dev: Dataset) -> dict[str, Any]:
+    """Given the true OPD, the shares of territorial dev rows whose unit is right, wrong by its level only
+    (the place allows the true unit), wrong by its place, or without a place; and the ceiling: the accuracy
+    of a perfect kelurahan/kecamatan choice on the resolver's place. Empty without territorial rows."""
+    resolver = getattr(router, "unit_", None)
+    if resolver is None or dev.units is None:
+        return {}
+    rows = [i for i, (o, u) in enumerate(zip(dev.opd, dev.units, strict=True)) if u and o in resolver.territorial_]
+    if not rows:
+        return {}
+    texts = [dev.texts[i] for i in rows]
+    places = None if dev.places is None else [dev.places[i] for i in rows]
+    truth = [str(dev.units[i]).strip() for i in rows]
+    given = router.units_for(texts, [dev.opd[i] for i in rows], places=places)
+    candidates = resolver.place_units(texts, places)
+    counts = {"right": 0, "level": 0, "place": 0, "none": 0}
+    for unit, guess, (kel, kec) in zip(truth, given, candidates, strict=True):
+        if guess == unit:
+            counts["right"] += 1
+        elif unit in (kel, kec):
+            counts["level"] += 1
+        elif kel or kec:
+            counts["place"] += 1
+        else:
+            counts["none"] += 1
+    allowed = [u in pair for u, pair in zip(truth, candidates, strict=True)]
+    n = len(rows)
+    return {
+        "unit_territorial_wrong_level": counts["level"] / n,
+        "unit_territorial_wrong_place": counts["place"] / n,
+        "unit_territorial_no_place": counts["none"] / n,
+        "unit_territorial_level_ceiling": float(np.mean(allowed)),
+        "unit_territorial_kecamatan_share": float(np.mean([level_of(u) == "kecamatan" for u in truth])),
+    }
+
+
 _UNIT_ROWS = (
     ("unit_accuracy_territorial_given_opd", "territorial rows, given the true OPD (the unit resolver alone)"),
     ("unit_accuracy_territorial", "territorial rows, end to end (unit of the routed OPD)"),
+    ("unit_territorial_wrong_level", "territorial rows wrong by the level only, given the true OPD (share)"),
+    ("unit_territorial_wrong_place", "territorial rows wrong by the place, given the true OPD (share)"),
+    ("unit_territorial_no_place", "territorial rows without a known place (share)"),
+    ("unit_territorial_level_ceiling", "territorial rows, ceiling: a perfect level choice on the resolver's place"),
+    ("unit_territorial_kecamatan_share", "territorial rows handled by a kecamatan (share; the rest by a kelurahan)"),
     ("unit_accuracy_pooled_given_opd", "`Lainnya` rows, given the true OPD"),
     ("unit_pooled_named", "`Lainnya` rows where a specific OPD is named (else the answer is `Lainnya`)"),
     ("unit_accuracy_pooled", "`Lainnya` rows, end to end"),

@@ -183,7 +183,7 @@ class UnitResolver(BaseEstimator):
         self,
         *,
         pooled_min_score: float = 0.4,
-        level_C: float = 0.3,
+        level_C: float = 0.1,
         pooled_C: float = 10.0,
         min_territorial_share: float = 0.9,
         random_state: int = 0,
@@ -250,7 +250,8 @@ class UnitResolver(BaseEstimator):
     def _classifier(self, C: float) -> LogisticRegression:
         # Balanced: kecamatan-level complaints are a quarter of the territorial ones, and each pooled unit a
         # handful; unweighted, the level model says "kelurahan" and the pooled one is never sure (surabaya dev:
-        # territorial 0.69 -> 0.74, pooled units named at 0.79 precision; BENCHMARKS.md).
+        # territorial 0.69 -> 0.74, pooled units named at 0.79 precision; BENCHMARKS.md). level_C 0.1 was
+        # chosen on train alone (fit on its oldest 75%, best unit accuracy on its most recent 25%).
         return LogisticRegression(C=C, class_weight="balanced", max_iter=3000, random_state=self.random_state)
 
     def predict(
@@ -284,6 +285,19 @@ class UnitResolver(BaseEstimator):
         if self.level_ is None:
             return np.full(Z.shape[0], self.constant_level_, dtype=object)
         return np.asarray(self.level_.predict(Z), dtype=object)
+
+    def place_units(self, texts: Sequence[str], places: Sequence[Place | None] | None = None) -> list[tuple[str, str]]:
+        """The two territorial units each complaint's place allows, ``(kelurahan unit, kecamatan unit)``
+        ("" where the place is unknown): what the level choice picks from (and the ceiling of any choice)."""
+        check_is_fitted(self)
+        rows = places if places is not None else [None] * len(texts)
+        if len(rows) != len(texts):
+            raise ValueError(f"places has {len(rows)} entries for {len(texts)} texts")
+        out = []
+        for place, text in zip(rows, texts, strict=True):
+            kel, kec = self.gazetteer_.resolve(place, text)
+            out.append((self._display(KELURAHAN, kel) if kel else "", self._display(KECAMATAN, kec) if kec else ""))
+        return out
 
     def _territorial_unit(self, label: str, level: str, place: Place | None, text: str) -> str:
         kel, kec = self.gazetteer_.resolve(place, text)

@@ -194,3 +194,18 @@ def test_unit_router_pickles_and_refits_alike(unit_router: ComplaintRouter, unit
     again = clone(unit_router).fit(units_data.texts, units_data.opd, units=units_data.units, places=units_data.places)
     assert again.units_for(texts, labels, places=places).tolist() == expected
     assert clone(unit_router.unit_).get_params() == unit_router.unit_.get_params()
+
+
+def test_place_units_are_the_two_units_the_level_chooses_from(unit_router: ComplaintRouter) -> None:
+    resolver = unit_router.unit_
+    pairs = resolver.place_units(
+        ["apa saja", "surat dari kelurahan Wonoasri", "tanpa tempat"],
+        [Place("Sukamaju", "Mekarsari"), None, Place(None, None)],
+    )
+    assert pairs == [
+        ("Kelurahan Mekarsari", "Kecamatan Sukamaju"),
+        ("Kelurahan Wonoasri", "Kecamatan Tanjungsari"),
+        ("", ""),
+    ]
+    with pytest.raises(ValueError, match="places has 1 entries for 2 texts"):
+        resolver.place_units(["a", "b"], [None])
