@@ -131,7 +131,7 @@ class OutsideScore(BaseEstimator):
     def __init__(
         self,
         *,
-        outside_target: float = 0.9,
+        outside_target: float = 0.875,
         n_folds: int = 5,
         C: float = 1.0,
         class_weight: str | None = "balanced",
