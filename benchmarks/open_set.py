@@ -124,7 +124,7 @@ def open_set_section(draws: Sequence[Draw], *, command: str, run_line: str) -> s
         "",
         "| corpus | left out | left-out rows | known rows | ragu threshold | without: left-out flagged | without: "
         "coverage | without: accuracy | with: left-out flagged | of which `di_luar_cakupan` | with: coverage | "
-        "with: accuracy | relative coverage | AUC top prob. / top decision |",
+        "with: accuracy | relative coverage | AUC top prob. / top decision / open-set score |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for d in draws:
@@ -143,7 +143,7 @@ def open_set_section(draws: Sequence[Draw], *, command: str, run_line: str) -> s
                     _pct(r.outsider_reason_outside),
                     *_point_cells(r.chosen)[1:],
                     _pct(r.relative_coverage),
-                    f"{r.auc['top_probability']:.3f} / {r.auc['top_decision']:.3f}",
+                    f"{r.auc['top_probability']:.3f} / {r.auc['top_decision']:.3f} / {r.auc['outside_score']:.3f}",
                 ]
             )
             + " |"

@@ -12,10 +12,10 @@ slang table and cue patterns come from module-level caches and are not part of i
   (:mod:`models.cues`), learned only from rows that carry an urgency label. ``tinggi`` is
   predicted when its probability reaches ``tinggi_threshold`` (recall matters more than precision
   for emergencies), otherwise the likelier of ``sedang`` and ``rendah``.
-- Open-set signal (:mod:`models.openset`): a threshold on the OPD head's top decision value,
-  calibrated on units held out of training folds, below which a complaint probably belongs to none
-  of the known units. ``needs_review`` is then true with ``review_reason`` ``di_luar_cakupan``; a
-  top probability below ``review_threshold_`` gives ``ragu``.
+- Open-set signal (:mod:`models.openset`): a threshold on the OPD head's top decision value plus the
+  text's similarity to its nearest training complaints, calibrated on units held out of training folds,
+  below which a complaint probably belongs to none of the known units. ``needs_review`` is then true
+  with ``review_reason`` ``di_luar_cakupan``; a top probability below ``review_threshold_`` gives ``ragu``.
 """
 
 from __future__ import annotations
@@ -324,6 +324,16 @@ class ComplaintRouter(ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         return self._prepared().opd.decision_function(self._encode(as_texts(X)).features)
 
+    def outside_score(self, X: Any) -> np.ndarray:
+        """The open-set score of each text (:meth:`models.openset.OutsideScore.score`; below the signal's
+        threshold is ``di_luar_cakupan``)."""
+        check_is_fitted(self)
+        openset: OutsideScore | None = getattr(self, "openset_", None)
+        if openset is None:
+            raise ValueError("this model has no open-set signal")
+        Z = self._encode(as_texts(X)).features
+        return openset.score(self._prepared().opd.decision_function(Z), Z)
+
     def predict(self, X: Any) -> np.ndarray:
         """Top OPD per text (what ``mlflow.pyfunc`` serves)."""
         proba = self.predict_proba(X)
@@ -406,7 +416,7 @@ class ComplaintRouter(ClassifierMixin, BaseEstimator):
         unsure = (top_scores[:, 0] < self.review_threshold_) | ~encoded.has_tokens
         outside = np.zeros(len(texts), dtype=bool)
         if openset is not None and decision is not None:
-            outside = openset.is_outside(decision) & encoded.has_tokens
+            outside = openset.is_outside(decision, Z) & encoded.has_tokens
         reasons = review_reasons(unsure, outside)
         units = self._units(Z, self.classes_[top[:, 0]] if k else np.asarray([], dtype=object), texts, places)
         routing = Routing(self.classes_, top, top_scores, levels, level_scores, unsure | outside, reasons, units)

@@ -2,7 +2,9 @@
 
 Metric names follow the MLflow contract: ``opd_macro_f1``, ``opd_accuracy``, ``opd_top3_accuracy``,
 ``urgency_macro_f1``, ``urgency_tinggi_recall``; plus ``opd_coverage`` (share of complaints not
-flagged for review) and ``opd_auto_accuracy`` (accuracy among them).
+flagged for review) and ``opd_auto_accuracy`` (accuracy among them). For a router, flagged is the
+router's own ``needs_review``: below the review threshold (``ragu``) or outside the known units
+(``di_luar_cakupan``, share in ``opd_outside_share``), what auto-routing never forwards.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 import numpy as np
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, recall_score
 
+from models.openset import REASON_OUTSIDE
 from models.router import URGENCY_LEVELS, ComplaintRouter
 from models.unit import Place
 
@@ -47,13 +50,27 @@ def coverage_at_threshold(confidence: np.ndarray, correct: np.ndarray, threshold
     return coverage, accuracy
 
 
-def opd_metrics(y_true: Sequence[str], proba: np.ndarray, classes: Sequence[str], threshold: float) -> dict[str, Any]:
+def opd_metrics(
+    y_true: Sequence[str],
+    proba: np.ndarray,
+    classes: Sequence[str],
+    threshold: float,
+    flagged: np.ndarray | None = None,
+) -> dict[str, Any]:
+    """OPD metrics from probabilities; coverage counts as flagged the rows below ``threshold``, or, when
+    given, the rows of ``flagged`` (a router's ``needs_review``, which the threshold alone does not make)."""
     labels = np.asarray(classes, dtype=object)
     y = np.asarray(y_true, dtype=object)
     y_pred = labels[np.argmax(proba, axis=1)]
     present = sorted(set(y) | set(y_pred))
-    confidence = proba.max(axis=1)
-    coverage, auto_accuracy = coverage_at_threshold(confidence, y_pred == y, threshold)
+    if flagged is None:
+        coverage, auto_accuracy = coverage_at_threshold(proba.max(axis=1), y_pred == y, threshold)
+    else:
+        kept = ~np.asarray(flagged, dtype=bool)
+        if len(kept) != len(y):
+            raise ValueError(f"flagged has {len(kept)} values for {len(y)} rows")
+        coverage = float(kept.mean()) if kept.size else float("nan")
+        auto_accuracy = float((y_pred == y)[kept].mean()) if kept.any() else float("nan")
     per_class = f1_score(y, y_pred, labels=present, average=None, zero_division=0)
     return {
         "opd_macro_f1": float(f1_score(y, y_pred, labels=sorted(set(y)), average="macro", zero_division=0)),
@@ -94,7 +111,9 @@ def evaluate_router(
 ) -> dict[str, Any]:
     """All metrics of a fitted router on labeled rows (urgency only on rows that carry a level)."""
     proba = router.predict_proba(list(texts))
-    metrics = opd_metrics(opd, proba, router.classes_, router.review_threshold_)
+    routing = router.route(list(texts))
+    metrics = opd_metrics(opd, proba, router.classes_, router.review_threshold_, flagged=routing.needs_review)
+    metrics["opd_outside_share"] = float(np.mean(routing.review_reason == REASON_OUTSIDE)) if len(texts) else 0.0
     metrics["rows"] = len(texts)
     unknown = sorted(set(opd) - {str(c) for c in router.classes_})
     if unknown:

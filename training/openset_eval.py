@@ -101,6 +101,7 @@ def leave_classes_out(
 
     routing = router.route(texts)
     top = top_decision(router.decision_function(texts))
+    score = router.outside_score(texts)
     confidence = routing.top_scores[:, 0]
     correct = router.classes_[routing.top[:, 0]] == labels
     reason_outside = routing.review_reason == REASON_OUTSIDE
@@ -110,7 +111,7 @@ def leave_classes_out(
     curve = []
     for target in targets:
         threshold = signal.threshold_for(target)
-        curve.append(_point(target, threshold, unsure | (top < threshold), correct, outsider))
+        curve.append(_point(target, threshold, unsure | (score < threshold), correct, outsider))
     known = ~outsider
     return LeaveOutResult(
         left_out=sorted(out),
@@ -125,5 +126,6 @@ def leave_classes_out(
         auc={
             "top_probability": float(roc_auc_score(known, confidence)),
             "top_decision": float(roc_auc_score(known, top)),
+            "outside_score": float(roc_auc_score(known, score)),
         },
     )

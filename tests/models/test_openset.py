@@ -11,7 +11,14 @@ from sklearn.base import clone
 from sklearn.model_selection import train_test_split
 from sklearn.svm import LinearSVC
 
-from models.openset import REASON_OUTSIDE, REASON_UNSURE, OutsideScore, review_reasons, top_decision
+from models.openset import (
+    REASON_OUTSIDE,
+    REASON_UNSURE,
+    OutsideScore,
+    neighbour_similarity,
+    review_reasons,
+    top_decision,
+)
 from models.router import ComplaintRouter
 from tests.conftest import SAMPLES
 from tests.models.test_router import OPD, TEXTS
@@ -74,8 +81,8 @@ def test_rows_like_the_training_units_are_not_outside_and_foreign_rows_are() -> 
     signal = OutsideScore(n_folds=4).fit(known[keep], y[keep])
     svm = LinearSVC(class_weight="balanced", random_state=0).fit(known[keep], y[keep])
     foreign = known[~keep]  # unit 4's rows: only the faint noise on the known units' features
-    assert signal.is_outside(svm.decision_function(foreign)).mean() >= 0.8
-    assert signal.is_outside(svm.decision_function(known[keep])).mean() <= 0.2
+    assert signal.is_outside(svm.decision_function(foreign), foreign).mean() >= 0.8
+    assert signal.is_outside(svm.decision_function(known[keep]), known[keep]).mean() <= 0.2
 
 
 @pytest.mark.parametrize(
@@ -84,12 +91,56 @@ def test_rows_like_the_training_units_are_not_outside_and_foreign_rows_are() -> 
         ({"outside_target": 1.0}, "outside_target must be between 0 and 1, got 1.0"),
         ({"outside_target": 0.0}, "outside_target must be between 0 and 1, got 0.0"),
         ({"n_folds": 1}, "n_folds must be at least 2, got 1"),
+        ({"neighbours": -1}, "neighbours must be 0 or more, got -1"),
+        ({"neighbours": 5, "reference_rows": 4}, r"reference_rows must be at least neighbours \(5\), got 4"),
     ],
 )
 def test_bad_parameters_are_named(params: dict[str, float], message: str) -> None:
     Z, y = _blobs()
     with pytest.raises(ValueError, match=message):
         OutsideScore(**params).fit(Z, y)  # type: ignore[arg-type]
+
+
+def test_neighbour_similarity_by_hand() -> None:
+    Z = sp.csr_matrix(np.array([[1.0, 0.0], [0.0, 1.0]]))
+    reference_t = sp.csr_matrix(np.array([[1.0, 0.0], [0.6, 0.8], [0.0, 1.0]]).T)  # three reference rows
+    np.testing.assert_allclose(neighbour_similarity(Z, reference_t, 1), [1.0, 1.0])
+    np.testing.assert_allclose(neighbour_similarity(Z, reference_t, 2), [0.8, 0.9])
+    np.testing.assert_allclose(neighbour_similarity(Z, reference_t, 9), [1.6 / 3, 1.8 / 3])
+
+
+def test_is_outside_skips_neighbours_without_changing_the_answer() -> None:
+    """The shortcut of is_outside (no neighbour search where the decision value settles it) equals score < t."""
+    Z, y = _blobs(n_classes=6, per_class=25)
+    signal = OutsideScore(n_folds=3, neighbours=5, reference_rows=60).fit(Z[:, :25], y)
+    rng = np.random.default_rng(1)
+    probe = sp.csr_matrix(np.abs(rng.normal(0, 0.4, (200, 25))))
+    svm = LinearSVC(class_weight="balanced", random_state=0).fit(Z[:, :25], y)
+    decision = svm.decision_function(probe)
+    score = signal.score(decision, probe)
+    for target in (0.1, 0.5, 0.9):
+        threshold = signal.threshold_for(target)
+        np.testing.assert_array_equal(signal.is_outside(decision, probe, threshold), score < threshold)
+    assert signal.reference_ is not None and signal.reference_.shape == (25, 60)
+
+
+def test_without_neighbours_the_score_is_the_top_decision_value() -> None:
+    Z, y = _blobs()
+    signal = OutsideScore(neighbours=0, n_folds=4).fit(Z, y)
+    assert signal.reference_ is None
+    decision = np.array([[0.2, -1.0, 0.7, 0.1], [-0.5, -0.2, -0.9, -0.3]])
+    np.testing.assert_allclose(signal.score(decision), [0.7, -0.2])
+    np.testing.assert_array_equal(signal.is_outside(decision), np.array([0.7, -0.2]) < signal.threshold_)
+    with pytest.raises(ValueError, match="pass Z"):
+        OutsideScore(n_folds=4).fit(Z, y).score(decision)
+
+
+def test_a_signal_saved_before_the_neighbours_reads_the_decision_value_alone() -> None:
+    Z, y = _blobs()
+    signal = OutsideScore(neighbours=0, n_folds=4).fit(Z, y)
+    del signal.reference_  # what a model pickled before the neighbour part holds
+    decision = np.array([[0.2, -1.0, 0.7, 0.1]])
+    np.testing.assert_allclose(signal.score(decision), [0.7])
 
 
 def test_two_units_are_too_few_for_an_open_set_signal() -> None:
@@ -110,6 +161,8 @@ def test_clone_and_pickle_keep_the_signal() -> None:
     again = pickle.loads(pickle.dumps(signal))
     assert again.threshold_ == signal.threshold_
     np.testing.assert_array_equal(again.quantiles_, signal.quantiles_)
+    assert again.reference_ is not None and signal.reference_ is not None
+    assert (again.reference_ != signal.reference_).nnz == 0
 
 
 def test_router_reasons_agree_with_needs_review() -> None:
@@ -155,6 +208,7 @@ def test_leave_classes_out_on_the_samples_flags_the_left_out_units() -> None:
     assert result.outsider_reason_outside >= result.known_reason_outside + 0.2
     assert result.outsider_reason_outside >= 0.5
     assert result.auc["top_decision"] > 0.6
+    assert result.auc["outside_score"] > 0.6
     flagged = [p.outsider_flagged for p in result.curve]
     assert flagged == sorted(flagged)  # a higher outside_target never flags fewer
 

@@ -83,7 +83,7 @@ def _expected(router: ComplaintRouter, texts: list[str], ids: list[str], version
     for i, a in enumerate(analysed):
         top = np.argsort(-P[i])[: router.top_k]
         unsure = bool(P[i, top[0]] < router.review_threshold_ or not a.tokens)
-        outside = bool(decision[i].max() < router.openset_.threshold_ and a.tokens)
+        outside = bool(router.openset_.score(decision[i : i + 1], Z[i])[0] < router.openset_.threshold_ and a.tokens)
         answers.append(
             {
                 "id": ids[i],

@@ -8,9 +8,11 @@ import numpy as np
 import pytest
 
 from models.artifact import load_model
-from tests.conftest import UNIT_SAMPLES
+from models.router import ComplaintRouter
+from tests.conftest import SAMPLES, UNIT_SAMPLES
 from training.data import load_dataset
 from training.evaluate import (
+    evaluate_router,
     opd_metrics,
     top_k_accuracy,
     unit_metrics,
@@ -71,3 +73,31 @@ def test_unit_metrics_on_the_sample_units(unit_model_dir: Path) -> None:
     assert metrics["unit_accuracy_territorial_given_opd"] >= metrics["unit_accuracy_territorial"] - 1e-9
     # rows without a unit are left out; a router without units has no unit metrics
     assert unit_metrics(router, data.texts, data.opd, [""] * len(data.texts)) == {}
+
+
+def test_router_coverage_counts_the_open_set_flag() -> None:
+    """``opd_coverage`` is the share auto-routing would forward: ``di_luar_cakupan`` rows are flagged too."""
+    data = load_dataset([SAMPLES])
+    left_out = {"PDAM", "BPBD", "Disdukcapil"}
+    keep = [i for i, label in enumerate(data.opd) if label not in left_out]
+    router = ComplaintRouter(calibration_cv=3).fit([data.texts[i] for i in keep], [data.opd[i] for i in keep])
+    router.review_threshold_ = 0.0  # nothing is ``ragu``: every flag below comes from the open-set signal
+    m = evaluate_router(router, data.texts, data.opd)
+    routing = router.route(data.texts)
+    assert m["opd_outside_share"] == pytest.approx(np.mean(routing.review_reason == "di_luar_cakupan"))
+    assert m["opd_outside_share"] > 0.1
+    assert m["opd_coverage"] == pytest.approx(1 - m["opd_outside_share"])
+    proba = router.predict_proba(data.texts)
+    threshold_only = opd_metrics(data.opd, proba, router.classes_, router.review_threshold_)
+    assert threshold_only["opd_coverage"] == pytest.approx(1.0)
+    kept = ~routing.needs_review
+    right = router.classes_[routing.top[:, 0]] == np.asarray(data.opd, dtype=object)
+    assert m["opd_auto_accuracy"] == pytest.approx(right[kept].mean())
+
+
+def test_opd_metrics_checks_the_flags() -> None:
+    with pytest.raises(ValueError, match="flagged has 3 values for 4 rows"):
+        opd_metrics(TRUTH, PROBA, CLASSES, threshold=0.6, flagged=np.zeros(3, dtype=bool))
+    m = opd_metrics(TRUTH, PROBA, CLASSES, threshold=0.6, flagged=np.array([False, True, True, True]))
+    assert m["opd_coverage"] == pytest.approx(0.25)
+    assert m["opd_auto_accuracy"] == pytest.approx(1.0)
