@@ -73,14 +73,15 @@ def top_decision(decision: np.ndarray) -> np.ndarray:
 def neighbour_similarity(Z: sp.spmatrix, reference_t: sp.csr_matrix, k: int) -> np.ndarray:
     """Mean of the ``k`` largest dot products of each row of ``Z`` with the columns of ``reference_t``
     (features x reference rows; with L2-normalised blocks, a cosine similarity up to a constant)."""
-    Z = sp.csr_matrix(Z)
+    Z = Z if sp.isspmatrix_csr(Z) else sp.csr_matrix(Z)
     n_ref = reference_t.shape[1]
     out = np.zeros(Z.shape[0])
     if n_ref == 0 or Z.shape[0] == 0:
         return out
     k = max(1, min(k, n_ref))
     for start in range(0, Z.shape[0], _BATCH):
-        S = (Z[start : start + _BATCH] @ reference_t).toarray()
+        block = Z if Z.shape[0] <= _BATCH else Z[start : start + _BATCH]  # one complaint: no slicing copy
+        S = (block @ reference_t).toarray()
         out[start : start + _BATCH] = np.partition(S, n_ref - k, axis=1)[:, n_ref - k :].mean(axis=1)
     return out
 
@@ -276,7 +277,8 @@ class OutsideScore(BaseEstimator):
         outside = base + high < limit  # even the most similar neighbours could not lift it to the threshold
         open_rows = np.flatnonzero(~outside & (base + low < limit))
         if len(open_rows):
-            sim = neighbour_similarity(sp.csr_matrix(Z)[open_rows], self.reference_, self.neighbours)
+            rows = Z if len(open_rows) == Z.shape[0] else sp.csr_matrix(Z)[open_rows]
+            sim = neighbour_similarity(rows, self.reference_, self.neighbours)
             outside[open_rows] = self._combine(top[open_rows], sim) < limit
         return outside
 
