@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -33,7 +33,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.svm import LinearSVC
 from sklearn.utils.validation import check_is_fitted
 
+from models.answers import URGENCY_LEVELS, Routing, Suggestion, as_texts
 from models.encoder import ChunkEncoder, EncodedChunk
+from models.explain import explaining_terms, word_coefficients
 from models.heads import CalibratedLinearHead, LogisticHead
 from models.openset import OutsideScore, review_reasons
 from models.packing import pack_state, unpack_state
@@ -42,8 +44,6 @@ from models.unit import Place, UnitResolver
 
 __all__ = ["URGENCY_LEVELS", "ComplaintRouter", "Routing", "Suggestion", "as_texts"]
 
-URGENCY_LEVELS = ("tinggi", "sedang", "rendah")
-_N_EXPLAIN_TERMS = 6
 _PREPARE_LOCK = threading.Lock()
 
 
@@ -55,66 +55,6 @@ class _Prepared:
     lock: threading.Lock
     opd: CalibratedLinearHead
     urgency: LogisticHead | None
-
-
-def _no_reasons() -> np.ndarray:
-    return np.zeros(0, dtype=object)
-
-
-@dataclass(frozen=True)
-class Suggestion:
-    """What the router says about one complaint."""
-
-    opd: list[tuple[str, float]]
-    urgency: str | None
-    urgency_score: float | None
-    needs_review: bool
-    opd_terms: list[str] = field(default_factory=list)
-    urgency_cues: list[str] = field(default_factory=list)
-    review_reason: str = ""
-    unit: str | None = None
-
-    @property
-    def top_opd(self) -> str:
-        return self.opd[0][0]
-
-    @property
-    def top_score(self) -> float:
-        return self.opd[0][1]
-
-
-@dataclass(frozen=True)
-class Routing:
-    """What the router says about many complaints, as arrays (the batch job's form of a suggestion).
-
-    ``top`` holds class indices into ``classes``, best first, with their probabilities in
-    ``top_scores``; ``urgency`` and ``urgency_scores`` are None for a model without an urgency head.
-    ``review_reason`` holds ``"ragu"``, ``"di_luar_cakupan"`` or ``""`` per text (:mod:`models.openset`).
-    ``unit`` is the specific unit of the top OPD (:mod:`models.unit`; the OPD itself for a model trained
-    without a unit column).
-    """
-
-    classes: np.ndarray
-    top: np.ndarray
-    top_scores: np.ndarray
-    urgency: np.ndarray | None
-    urgency_scores: np.ndarray | None
-    needs_review: np.ndarray
-    review_reason: np.ndarray = field(default_factory=_no_reasons)
-    unit: np.ndarray | None = None
-
-    def __len__(self) -> int:
-        return len(self.top)
-
-
-def as_texts(X: Any) -> list[str]:
-    """Accept a list, array, Series or one-column DataFrame of texts (MLflow passes DataFrames)."""
-    if hasattr(X, "columns"):
-        column = "teks" if "teks" in X.columns else X.columns[0]
-        X = X[column]
-    if isinstance(X, str):
-        raise TypeError("X must be a sequence of texts, not a single string")
-    return ["" if x is None else str(x) for x in X]
 
 
 class ComplaintRouter(ClassifierMixin, BaseEstimator):
@@ -222,7 +162,7 @@ class ComplaintRouter(ClassifierMixin, BaseEstimator):
         self.opd_.fit(Z, labels)
         self.classes_ = self.opd_.classes_
         self.openset_ = self._fit_openset(Z, labels, len(classes))
-        self.explain_coef_ = self._word_coefficients()
+        self.explain_coef_ = word_coefficients(self.opd_, len(self.features_.word_vocabulary_))
         self.word_terms_ = self.features_.get_feature_names_out()[: len(self.features_.word_vocabulary_)]
 
         self.urgency_ = None
@@ -273,15 +213,6 @@ class ComplaintRouter(ClassifierMixin, BaseEstimator):
 
     def _urgency_block(self, Z: sp.spmatrix, cues: sp.spmatrix) -> sp.csr_matrix:
         return side_by_side([Z, cues], scales=(1, self.cue_weight))
-
-    def _word_coefficients(self) -> np.ndarray:
-        """SVM weight of each word feature per class (averaged over calibrated copies), for explanations."""
-        n_words = len(self.features_.word_vocabulary_)
-        coefs = [c.estimator.coef_[:, :n_words] for c in self.opd_.calibrated_classifiers_]
-        mean = np.mean(coefs, axis=0).astype(np.float32)
-        if mean.shape[0] == 1:  # binary problem: one row of weights for classes_[1]
-            mean = np.vstack([-mean, mean])
-        return mean
 
     # -- prediction ------------------------------------------------------------------------------
 
@@ -436,7 +367,7 @@ class ComplaintRouter(ClassifierMixin, BaseEstimator):
             terms: list[str] = []
             cues: list[str] = []
             if explain:
-                terms = self._explain_opd(encoded, i, int(routing.top[i, 0]))
+                terms = explaining_terms(encoded, i, self.explain_coef_[routing.top[i, 0]], self.word_terms_)
                 cues = list(encoded.cue_phrases[i])
             suggestions.append(
                 Suggestion(
@@ -451,22 +382,3 @@ class ComplaintRouter(ClassifierMixin, BaseEstimator):
                 )
             )
         return suggestions
-
-    def _explain_opd(self, encoded: EncodedChunk, i: int, class_index: int) -> list[str]:
-        """Surface words of text ``i`` whose stems pushed it towards the chosen OPD, strongest first."""
-        word = encoded.word
-        start, end = word.indptr[i], word.indptr[i + 1]
-        if start == end:
-            return []
-        indices = word.indices[start:end]
-        contributions = word.data[start:end] * self.explain_coef_[class_index, indices]
-        order = np.argsort(-contributions)
-        wanted: list[str] = []
-        for position in order:
-            if contributions[position] <= 0 or len(wanted) >= _N_EXPLAIN_TERMS:
-                break
-            for stem in str(self.word_terms_[indices[position]]).split():
-                if stem not in wanted and not stem.startswith("_"):
-                    wanted.append(stem)
-        surface = encoded.surface[i]
-        return [surface[s] for s in wanted if s in surface][:_N_EXPLAIN_TERMS]
