@@ -79,8 +79,12 @@ def neighbour_similarity(Z: sp.spmatrix, reference_t: sp.csr_matrix, k: int) -> 
     if n_ref == 0 or Z.shape[0] == 0:
         return out
     k = max(1, min(k, n_ref))
+    if Z.shape[0] == 1:  # one complaint (the API): gather the reference rows of its features, no product set-up
+        S1 = reference_t[Z.indices].T @ Z.data  # same products, summed in the same order as ``Z @ reference_t``
+        out[0] = np.partition(S1, n_ref - k)[n_ref - k :].mean()
+        return out
     for start in range(0, Z.shape[0], _BATCH):
-        block = Z if Z.shape[0] <= _BATCH else Z[start : start + _BATCH]  # one complaint: no slicing copy
+        block = Z if Z.shape[0] <= _BATCH else Z[start : start + _BATCH]
         S = (block @ reference_t).toarray()
         out[start : start + _BATCH] = np.partition(S, n_ref - k, axis=1)[:, n_ref - k :].mean(axis=1)
     return out

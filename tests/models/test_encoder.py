@@ -257,3 +257,24 @@ def test_encoder_without_cue_bits_gives_the_same_hits(
     _assert_equal(encoded.cues, expected.cues)
     assert encoded.cue_phrases == expected.cue_phrases
     assert expected.cues.nnz > 5
+
+
+def test_warmed_table_reads_real_complaints_as_a_cold_one(
+    sample_router: ComplaintRouter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new table first works out the training words (so a complaint pays only for unseen words); what
+    it reads afterwards is the same to the last bit as a table that met every word in the complaints."""
+    texts = pd.read_csv(shared_data_or_skip() / "surabaya" / "dev.csv", usecols=["teks"], dtype=str)["teks"]
+    texts = texts.fillna("").tolist()[:2000]
+    warm = pickle.loads(pickle.dumps(sample_router.features_))
+    assert len(warm._fixed().table) >= len(warm.stem_table_) > 0  # warmed before reading any complaint
+    monkeypatch.setattr(ChunkEncoder, "_warm", lambda self, table: None)
+    cold = pickle.loads(pickle.dumps(sample_router.features_))
+    assert len(cold._fixed().table) == 0
+    for start in range(0, len(texts), 250):
+        a = warm.encode(texts[start : start + 250], explain=True)
+        b = cold.encode(texts[start : start + 250], explain=True)
+        _assert_equal(a.features, b.features)
+        _assert_equal(a.cues, b.cues)
+        assert a.surface == b.surface
+        assert a.cue_phrases == b.cue_phrases

@@ -109,6 +109,17 @@ def test_neighbour_similarity_by_hand() -> None:
     np.testing.assert_allclose(neighbour_similarity(Z, reference_t, 9), [1.6 / 3, 1.8 / 3])
 
 
+def test_neighbour_similarity_of_one_row_equals_the_batch_product_bit_for_bit() -> None:
+    """The one-complaint path gathers reference rows instead of a sparse product: same float32 sums."""
+    rng = np.random.default_rng(3)
+    Z = sp.random(40, 500, density=0.08, format="csr", dtype=np.float32, random_state=rng)
+    reference_t = sp.random(500, 300, density=0.2, format="csr", dtype=np.float32, random_state=rng)
+    batch = neighbour_similarity(Z, reference_t, 7)
+    one_by_one = np.concatenate([neighbour_similarity(Z[i], reference_t, 7) for i in range(Z.shape[0])])
+    assert np.array_equal(batch, one_by_one)
+    assert np.array_equal(neighbour_similarity(sp.csr_matrix((1, 500), dtype=np.float32), reference_t, 7), [0.0])
+
+
 def test_is_outside_skips_neighbours_without_changing_the_answer() -> None:
     """The shortcut of is_outside (no neighbour search where the decision value settles it) equals score < t."""
     Z, y = _blobs(n_classes=6, per_class=25)
