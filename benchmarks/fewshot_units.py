@@ -217,9 +217,8 @@ def _fit_resolver(
 
 
 def run(data_dir: Path, model_dir: Path | None, catalogue_path: Path, seed: int) -> dict[str, Any]:
-    """Everything the section shows (see the module docstring)."""
+    """Load surabaya, the catalogue and the router (or train it), then :func:`measure`."""
     train, dev = load_corpus(data_dir, CORPORA["surabaya"], "instansi")
-    assert train.units is not None and dev.units is not None
     catalogue = load_catalogue(catalogue_path)
     if model_dir is not None:
         router, _ = load_model(model_dir)
@@ -228,7 +227,23 @@ def run(data_dir: Path, model_dir: Path | None, catalogue_path: Path, seed: int)
     else:
         logger.info("training the surabaya router (pass --model-dir to reuse one)")
         router = train_router(train, seed=seed).router
-    assert isinstance(router, ComplaintRouter)
+    result = measure(router, train, dev, catalogue, seed=seed)
+    result["catalogue"] = catalogue_path.name
+    return result
+
+
+def measure(
+    router: ComplaintRouter,
+    train: Dataset,
+    dev: Dataset,
+    catalogue: Catalogue,
+    *,
+    seed: int = 0,
+    grid: dict[str, Any] = GRID,
+) -> dict[str, Any]:
+    """Everything the section shows (see the module docstring), for a router fitted on ``train``."""
+    if train.units is None or dev.units is None:
+        raise DataError("train and dev need their unit column (instansi)")
     logger.info("encoding %d train and %d dev rows with the router's encoder", len(train), len(dev))
     Zt = router.features_.transform(train.texts)
     Zd = router.features_.transform(dev.texts)
@@ -241,7 +256,7 @@ def run(data_dir: Path, model_dir: Path | None, catalogue_path: Path, seed: int)
     pool_rows = np.flatnonzero((train_opd == POOL) & (train_units != ""))
     in_catalogue = [i for i, u in enumerate(catalogue.units) if u in set(train_units[pool_rows])]
     logger.info(
-        "cross-validating %d settings on %d pooled train rows", np.prod([len(v) for v in GRID.values()]), len(pool_rows)
+        "cross-validating %d settings on %d pooled train rows", np.prod([len(v) for v in grid.values()]), len(pool_rows)
     )
     settings = cross_validate(
         Zt[pool_rows],
@@ -249,6 +264,7 @@ def run(data_dir: Path, model_dir: Path | None, catalogue_path: Path, seed: int)
         D[in_catalogue],
         [catalogue.units[i] for i in in_catalogue],
         seed=seed,
+        grid=grid,
     )
     chosen = choose(settings)
     baseline = baseline_cv(Zt[pool_rows], list(train_units[pool_rows]), seed=seed)
@@ -292,7 +308,7 @@ def run(data_dir: Path, model_dir: Path | None, catalogue_path: Path, seed: int)
         "catalogue_only": catalogue_only,
         "changed_outside": int(np.sum(today.routed[outside] != fewshot.routed[outside])),
         "routed_to_pool": int(np.sum(pooled & (routed_opd == POOL))),
-        "catalogue": catalogue_path.name,
+        "catalogue": "",
         "catalogue_units": len(catalogue.units),
     }
 

@@ -129,7 +129,7 @@ class FewShotUnits(BaseEstimator):
         index = {c: i for i, c in enumerate(self.classes_)}
         rows = np.concatenate([[index[n] for n in names], [index[n] for n in described_]]).astype(int)
         weights = np.concatenate([np.ones(len(names)), np.full(len(described_), self.description_weight)])
-        stacked = sp.vstack([normalize(Z), normalize(D)], format="csr")
+        stacked = sp.vstack([normalize(M) for M in (Z, D) if M.shape[0]], format="csr")
         members = sp.csr_matrix((weights, (rows, np.arange(len(rows)))), shape=(len(self.classes_), len(rows)))
         self.prototypes_ = normalize(members @ stacked)
         self.classifier_: LogisticRegression | None = None
@@ -193,28 +193,26 @@ def pooled_units(
 
     ``labels`` and ``names`` are the OPD label and unit of each row of ``Z`` ("" where the unit is unknown), ``D``
     the catalogue's descriptions encoded like ``Z``. A catalogue line joins the label its unit's training rows carry
-    most, else the label the catalogue names, else the only label that already pools several units; a line that
-    fits nowhere is logged and left out. Labels in ``exclude`` (territorial ones) take no lines."""
+    most, else the label the catalogue names, else the only grouping label (one that is not itself a unit name,
+    ``Lainnya``); a line that fits nowhere is logged and left out. Labels in ``exclude`` (territorial) take none."""
     D = _csr(D)
     rows_of = Counter((str(label), str(unit)) for label, unit in zip(labels, names, strict=True) if unit)
     label_of_unit: dict[str, str] = {}
-    units_of_label: dict[str, set[str]] = defaultdict(set)
     for (label, unit), _ in rows_of.most_common():
         label_of_unit.setdefault(unit, label)
-        units_of_label[label].add(unit)
     skip = set(exclude)
-    already_pooled = sorted(label for label, units in units_of_label.items() if len(units) >= 2 and label not in skip)
+    known = {str(label) for label in labels} - skip
+    grouping = sorted(known - set(label_of_unit))
     lines: dict[str, list[int]] = defaultdict(list)
     for i, unit in enumerate(catalogue.units):
-        label = label_of_unit.get(unit) or catalogue.label_of(i)
-        if not label and len(already_pooled) == 1:
-            label = already_pooled[0]
-        if label not in units_of_label or label in skip:
+        label = label_of_unit.get(unit) or catalogue.label_of(i) or (grouping[0] if len(grouping) == 1 else "")
+        if label not in known:
             logger.info("catalogue unit %r: no pooled label takes it (name its label in the opd column)", unit)
             continue
         lines[label].append(i)
     scorers: dict[str, FewShotUnits] = {}
-    for label in sorted(set(already_pooled) | set(lines)):
+    pooled = {label for label, _ in rows_of} - skip
+    for label in sorted(pooled | set(lines)):
         mine = np.flatnonzero((labels == label) & (names != ""))
         described = lines.get(label, [])
         if len(set(names[mine]) | {catalogue.units[i] for i in described}) < 2:

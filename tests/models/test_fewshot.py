@@ -124,6 +124,18 @@ def test_pooled_units_places_catalogue_lines() -> None:
     assert scorers["Dinas X"].classes_.tolist() == ["D", "Dinas X"]
 
 
+def test_a_grouping_label_without_known_units_is_scored_from_its_lines_alone() -> None:
+    labels = np.asarray(["Lainnya"] * 2 + ["Dinas X"] * 2, dtype=object)
+    names = np.asarray(["", "", "Dinas X", "Dinas X"], dtype=object)
+    lines = Catalogue(("C", "D"), ("c", "d"))
+    scorers = pooled_units(ROWS, labels, names, lines, DESCRIPTIONS)
+    assert list(scorers) == ["Lainnya"]
+    assert scorers["Lainnya"].classes_.tolist() == ["C", "D"]
+    assert scorers["Lainnya"].name(DESCRIPTIONS, fallback="Lainnya").tolist() == ["C", "D"]
+    # one line is no choice: nothing to score
+    assert pooled_units(ROWS, labels, names, Catalogue(("C",), ("c",)), DESCRIPTIONS[:1]) == {}
+
+
 def test_catalogue_rejects_doubled_units() -> None:
     with pytest.raises(ValueError, match=r"units named twice in the catalogue: \['A'\]"):
         Catalogue(("A", "A"), ("a", "b"))
