@@ -129,9 +129,9 @@ class FewShotUnits(BaseEstimator):
         index = {c: i for i, c in enumerate(self.classes_)}
         rows = np.concatenate([[index[n] for n in names], [index[n] for n in described_]]).astype(int)
         weights = np.concatenate([np.ones(len(names)), np.full(len(described_), self.description_weight)])
-        stacked = sp.vstack([normalize(M) for M in (Z, D) if M.shape[0]], format="csr")
+        stacked = sp.vstack([M for M in (Z, D) if M.shape[0]], format="csr")
         members = sp.csr_matrix((weights, (rows, np.arange(len(rows)))), shape=(len(self.classes_), len(rows)))
-        self.prototypes_ = normalize(members @ stacked)
+        self.prototypes_ = normalize(members @ normalize(stacked))
         self.classifier_: LogisticRegression | None = None
         if self.prototype_weight < 1.0:
             self.classifier_ = LogisticRegression(
