@@ -66,7 +66,8 @@ POOL = "Lainnya"
 PRECISION_FLOOR = 0.75
 FOLDS = 5
 GRID = {
-    "description_weight": (0.5, 1.0, 2.0, 4.0),
+    "center": (False, True),
+    "description_weight": (1.0, 2.0, 4.0),
     "temperature": (0.02, 0.05, 0.1),
     "prototype_weight": (0.0, 0.25, 0.5, 0.75, 1.0),
     "min_score": (0.2, 0.3, 0.4, 0.5, 0.6),
@@ -78,7 +79,7 @@ class Setting:
     """One point of the grid and how it did on train: shares of the pooled rows named right, named at all
     (cross-validation), and of the left-out units' rows named right (catalogue-only)."""
 
-    params: dict[str, float]
+    params: dict[str, Any]
     cv_right: float
     cv_named: float
     lou_right: float
@@ -105,10 +106,18 @@ def stratified_folds(units: Sequence[str] | np.ndarray, n_folds: int, seed: int)
 
 
 def _fitted(
-    Z: sp.csr_matrix, units: np.ndarray, D: sp.csr_matrix, described: list[str], rows: np.ndarray, weight: float
+    Z: sp.csr_matrix,
+    units: np.ndarray,
+    D: sp.csr_matrix,
+    described: list[str],
+    rows: np.ndarray,
+    weight: float,
+    center: bool,
 ) -> FewShotUnits:
     """A scorer whose prototypes and classifier :func:`_mixed` combines for any temperature and mix."""
-    return FewShotUnits(description_weight=weight, prototype_weight=0.5).fit(Z[rows], list(units[rows]), D, described)
+    return FewShotUnits(description_weight=weight, prototype_weight=0.5, center=center).fit(
+        Z[rows], list(units[rows]), D, described
+    )
 
 
 def _mixed(scorer: FewShotUnits, Z: sp.csr_matrix, temperature: float, weight: float) -> np.ndarray:
@@ -130,16 +139,18 @@ def cross_validate(
     folds = stratified_folds(names, FOLDS, seed)
     left_out = [u for u in sorted(set(names)) if u in described_]
     settings = []
-    for weight in grid["description_weight"]:
+    for center, weight in itertools.product(grid["center"], grid["description_weight"]):
         cv_parts = []
         for k in range(FOLDS):
             held = folds == k
-            cv_parts.append((_fitted(Z, names, D, described_, np.flatnonzero(~held), weight), np.flatnonzero(held)))
+            cv_parts.append(
+                (_fitted(Z, names, D, described_, np.flatnonzero(~held), weight, center), np.flatnonzero(held))
+            )
         lou_parts = []
         for unit in left_out:
             mine = names == unit
             lou_parts.append(
-                (_fitted(Z, names, D, described_, np.flatnonzero(~mine), weight), np.flatnonzero(mine), unit)
+                (_fitted(Z, names, D, described_, np.flatnonzero(~mine), weight, center), np.flatnonzero(mine), unit)
             )
         for temperature, mix in itertools.product(grid["temperature"], grid["prototype_weight"]):
             cv_proba = [(_mixed(s, Z[rows], temperature, mix), s.classes_, rows) for s, rows in cv_parts]
@@ -156,7 +167,12 @@ def cross_validate(
                     for proba, classes, u in lou_proba
                 )
                 n_lou = sum(len(p) for p, _, _ in lou_proba)
-                params = {"description_weight": weight, "temperature": temperature, "prototype_weight": mix}
+                params = {
+                    "center": center,
+                    "description_weight": weight,
+                    "temperature": temperature,
+                    "prototype_weight": mix,
+                }
                 settings.append(
                     Setting(
                         {**params, "min_score": floor},
@@ -421,8 +437,18 @@ def _precision(answers: np.ndarray, truth: np.ndarray, mask: np.ndarray) -> str:
 
 
 def _params(params: dict[str, Any]) -> str:
-    short = {"description_weight": "desc", "temperature": "T", "prototype_weight": "proto", "min_score": "min"}
-    return ", ".join(f"{short.get(k, k)} {v:g}" for k, v in params.items())
+    short = {
+        "center": "centred",
+        "description_weight": "desc",
+        "temperature": "T",
+        "prototype_weight": "proto",
+        "min_score": "min",
+    }
+    return ", ".join(f"{short.get(k, k)} {_value(v)}" for k, v in params.items())
+
+
+def _value(value: Any) -> str:
+    return ("yes" if value else "no") if isinstance(value, bool) else f"{value:g}"
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:

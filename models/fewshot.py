@@ -5,7 +5,10 @@ handful of training complaints, or none at all but a line in the OPD catalogue s
 :class:`FewShotUnits` names one of them from two sources, both rows of the router's own feature matrix:
 
 - **prototypes**: each unit's mean direction, the sum of its l2-normalised training rows plus its catalogue
-  description (encoded by the router's encoder) counted as ``description_weight`` rows; a complaint's cosine
+  description (encoded by the router's encoder) counted as ``description_weight`` rows; with ``center``, the mean
+  of the label's training rows is taken off prototypes and complaints first (what every complaint of the label
+  shares, "mohon", "pak", says nothing about which unit; SimpleShot's centring), so that a unit known only from a
+  short description is not outscored by prototypes that are merely complaint-like. A complaint's cosine
   similarity to each prototype, through a softmax of temperature ``temperature``, gives one distribution;
 - **a classifier**: the class-balanced logistic regression the resolver uses for pooled labels, trained on the
   rows and on the descriptions as pseudo-examples, so that a unit with only a catalogue line is one of its classes.
@@ -84,6 +87,8 @@ class FewShotUnits(BaseEstimator):
         Softmax temperature of the cosine similarities to the prototypes.
     prototype_weight : float
         Share of the prototype distribution in the mix with the classifier's (0: the classifier alone).
+    center : bool
+        Take the mean of the training rows off prototypes and complaints before the cosine.
     min_score : float
         Mixed probability the best unit needs to be named instead of the pooled label.
     C : float
@@ -99,6 +104,7 @@ class FewShotUnits(BaseEstimator):
         temperature: float = 0.05,
         prototype_weight: float = 0.5,
         min_score: float = 0.4,
+        center: bool = True,
         C: float = 10.0,
         random_state: int = 0,
     ) -> None:
@@ -106,6 +112,7 @@ class FewShotUnits(BaseEstimator):
         self.temperature = temperature
         self.prototype_weight = prototype_weight
         self.min_score = min_score
+        self.center = center
         self.C = C
         self.random_state = random_state
 
@@ -131,7 +138,12 @@ class FewShotUnits(BaseEstimator):
         weights = np.concatenate([np.ones(len(names)), np.full(len(described_), self.description_weight)])
         stacked = sp.vstack([M for M in (Z, D) if M.shape[0]], format="csr")
         members = sp.csr_matrix((weights, (rows, np.arange(len(rows)))), shape=(len(self.classes_), len(rows)))
-        self.prototypes_ = normalize(members @ normalize(stacked))
+        unit_rows = normalize(stacked)
+        self.center_ = sp.csr_matrix((1, Z.shape[1]))
+        if self.center and Z.shape[0]:
+            self.center_ = sp.csr_matrix(unit_rows[: Z.shape[0]].mean(axis=0))
+        weight_of = sp.csr_matrix(np.asarray(members.sum(axis=1)))
+        self.prototypes_ = normalize(members @ unit_rows - weight_of @ self.center_)
         self.classifier_: LogisticRegression | None = None
         if self.prototype_weight < 1.0:
             self.classifier_ = LogisticRegression(
@@ -150,9 +162,14 @@ class FewShotUnits(BaseEstimator):
             raise ValueError(f"description_weight must be positive, got {self.description_weight}")
 
     def similarities(self, Z: Any) -> np.ndarray:
-        """Cosine similarity of each row to each unit's prototype, columns in ``classes_`` order."""
+        """Cosine similarity of each (centred) row to each unit's prototype, columns in ``classes_`` order."""
         check_is_fitted(self)
-        return np.asarray((normalize(_csr(Z)) @ self.prototypes_.T).toarray())
+        rows = normalize(_csr(Z))
+        shift = np.asarray((self.center_ @ self.prototypes_.T).toarray())
+        dot = np.asarray((self.prototypes_ @ rows.T).T.toarray()) - shift
+        # |row - center|^2 = 1 - 2 row.center + |center|^2, without making the centred rows dense
+        square = 1.0 - 2.0 * np.asarray((rows @ self.center_.T).toarray()) + self.center_.multiply(self.center_).sum()
+        return np.asarray(dot / np.sqrt(np.maximum(square, 1e-12)))
 
     def predict_proba(self, Z: Any) -> np.ndarray:
         """The mixed distribution over ``classes_`` of each row."""

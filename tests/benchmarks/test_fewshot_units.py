@@ -15,6 +15,7 @@ from training.data import Dataset, load_catalogue, load_dataset
 
 SAMPLES = Path(__file__).resolve().parents[2] / "data" / "samples"
 SMALL_GRID = {
+    "center": (False, True),
     "description_weight": (1.0,),
     "temperature": (0.05,),
     "prototype_weight": (0.0, 0.5, 1.0),
@@ -60,7 +61,7 @@ def test_choose_keeps_the_precision_floor() -> None:
 
 def test_measure_scores_the_grid_and_keeps_other_labels(result: dict[str, object]) -> None:
     settings = result["settings"]
-    assert isinstance(settings, list) and len(settings) == 6
+    assert isinstance(settings, list) and len(settings) == 12
     assert all(0.0 <= s.cv_right <= s.cv_named <= 1.0 for s in settings)
     assert result["rare_units"] == ["Dinas Ketahanan Pangan", "Dinas Pemadam Kebakaran"]
     assert result["changed_outside"] == 0

@@ -61,13 +61,28 @@ def test_each_unit_is_named_for_rows_like_its_examples_or_its_description(protot
 
 
 def test_prototypes_are_normalised_means_with_the_description_as_weighted_rows() -> None:
-    scorer = FewShotUnits(description_weight=2.0).fit(ROWS[:2], ["A", "A"], DESCRIPTIONS, ["A", "D"])
+    scorer = FewShotUnits(description_weight=2.0, center=False).fit(ROWS[:2], ["A", "A"], DESCRIPTIONS, ["A", "D"])
     rows = ROWS[:2] / np.linalg.norm(ROWS[:2], axis=1, keepdims=True)
     description = DESCRIPTIONS[0] / np.linalg.norm(DESCRIPTIONS[0])
     mean = rows.sum(axis=0) + 2.0 * description
     np.testing.assert_allclose(scorer.prototypes_[0].toarray().ravel(), mean / np.linalg.norm(mean))
     # D has only its description: its prototype is that direction, and cosine of a row with itself is 1
     np.testing.assert_allclose(scorer.similarities(DESCRIPTIONS[1:])[0, 1], 1.0)
+
+
+def test_centred_similarities_are_cosines_after_taking_the_mean_row_off() -> None:
+    scorer = FewShotUnits(center=True).fit(ROWS, ROW_UNITS, DESCRIPTIONS, DESCRIBED)
+    unit_rows = ROWS / np.linalg.norm(ROWS, axis=1, keepdims=True)
+    mean = unit_rows.mean(axis=0)
+    query = np.array([[0.3, 0.2, 0.9, 0.1], [0.9, 0.1, 0.0, 0.3]])
+    shifted = query / np.linalg.norm(query, axis=1, keepdims=True) - mean
+    prototypes = scorer.prototypes_.toarray()
+    expected = (shifted @ prototypes.T) / np.linalg.norm(shifted, axis=1, keepdims=True)
+    np.testing.assert_allclose(scorer.similarities(query), expected, atol=1e-12)
+    np.testing.assert_allclose(np.linalg.norm(prototypes, axis=1), 1.0)
+    # without centring the prototypes keep the mean row in them
+    plain = FewShotUnits(center=False).fit(ROWS, ROW_UNITS, DESCRIPTIONS, DESCRIBED)
+    assert not np.allclose(plain.prototypes_.toarray(), prototypes)
 
 
 def test_one_unit_is_not_a_choice() -> None:
