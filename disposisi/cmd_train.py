@@ -50,6 +50,14 @@ def train(
     ] = None,
     registered_model: Annotated[str, typer.Option(help="MLflow registered model name.")] = "disposisi",
     promote: Annotated[bool, typer.Option(help="Move the champion alias to this version regardless.")] = False,
+    catalogue: Annotated[
+        Path | None,
+        typer.Option(
+            "--catalogue",
+            help="OPD catalogue CSV (nama, menangani; optional opd): names units with few or no training rows "
+            "(needs --unit-column).",
+        ),
+    ] = None,
     encoding: Encoding = "utf-8",
     as_json: AsJson = False,
 ) -> None:
@@ -75,6 +83,7 @@ def train(
             unit_column=unit_column,
             kecamatan_column=kecamatan_column,
             kelurahan_column=kelurahan_column,
+            catalogue=catalogue,
         )
     )
     emit(result, as_json)

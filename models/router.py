@@ -36,6 +36,7 @@ from sklearn.utils.validation import check_is_fitted
 from models.answers import URGENCY_LEVELS, Routing, Suggestion, as_texts
 from models.encoder import ChunkEncoder, EncodedChunk
 from models.explain import explaining_terms, word_coefficients
+from models.fewshot import Catalogue
 from models.heads import CalibratedLinearHead, LogisticHead
 from models.openset import OutsideScore, review_reasons
 from models.packing import pack_state, unpack_state
@@ -129,10 +130,17 @@ class ComplaintRouter(ClassifierMixin, BaseEstimator):
     # -- fitting ---------------------------------------------------------------------------------
 
     def fit(
-        self, X: Any, y: Any, urgency: Any = None, units: Any = None, places: Sequence[Place | None] | None = None
+        self,
+        X: Any,
+        y: Any,
+        urgency: Any = None,
+        units: Any = None,
+        places: Sequence[Place | None] | None = None,
+        catalogue: Catalogue | None = None,
     ) -> ComplaintRouter:
         """Learn both heads. ``urgency`` holds a level or an empty value per row (or is None); ``units`` the
-        specific unit of each row (or None: the unit is the OPD), ``places`` its location fields."""
+        specific unit of each row (or None: the unit is the OPD), ``places`` its location fields, ``catalogue``
+        what units handle (:mod:`models.fewshot`; used with ``units`` only)."""
         texts = as_texts(X)
         labels = np.asarray([str(v) for v in y], dtype=object)
         if len(texts) != len(labels):
@@ -184,7 +192,11 @@ class ComplaintRouter(ClassifierMixin, BaseEstimator):
                 self.urgency_classes_ = self.urgency_.classes_
         self.unit_ = None
         if units is not None:
-            self.unit_ = UnitResolver(random_state=self.random_state).fit(Z, labels, units, texts, places)
+            described = None if catalogue is None else self.features_.encode(list(catalogue.descriptions)).features
+            resolver = UnitResolver(random_state=self.random_state)
+            self.unit_ = resolver.fit(
+                Z, labels, units, texts, places, catalogue=catalogue, catalogue_features=described
+            )
         self.review_threshold_ = float(self.review_threshold)
         return self
 

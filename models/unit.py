@@ -9,7 +9,9 @@ column of the training data, what each label groups, and names the unit of a rou
   data's kecamatan, kelurahan and unit values); whether the kelurahan or its kecamatan handles it is a learned
   choice (a logistic regression on the complaint's features, trained on the territorial rows).
 - **pooled** labels (several units, not territorial): a classifier among the pooled units answers the unit when
-  its probability reaches ``pooled_min_score``, else the label itself.
+  its probability reaches ``pooled_min_score``, else the label itself. Given an OPD catalogue (what each unit
+  handles), :mod:`models.fewshot` scores them instead, from the few rows and the descriptions, and a unit with
+  only a catalogue line can be named too.
 - any other label: its only (or most common) unit.
 
 The resolver works on the router's feature matrix, so it adds no text pipeline of its own.
@@ -31,6 +33,8 @@ from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
 from sklearn.base import BaseEstimator
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.validation import check_is_fitted
+
+from models.fewshot import Catalogue, FewShotUnits, pooled_units
 
 __all__ = ["KECAMATAN", "KELURAHAN", "Gazetteer", "Place", "UnitResolver", "normalise_place"]
 
@@ -201,8 +205,11 @@ class UnitResolver(BaseEstimator):
         units: Sequence[Any],
         texts: Sequence[str],
         places: Sequence[Place | None] | None = None,
+        catalogue: Catalogue | None = None,
+        catalogue_features: Any = None,
     ) -> UnitResolver:
-        """Learn from feature rows ``Z``, their OPD ``labels`` and ``units``; rows without a unit are ignored."""
+        """Learn from feature rows ``Z``, their OPD ``labels`` and ``units``; rows without a unit are ignored.
+        ``catalogue_features`` are the ``catalogue``'s descriptions encoded like ``Z`` (:mod:`models.fewshot`)."""
         if not 0.0 <= self.pooled_min_score <= 1.0:
             raise ValueError(f"pooled_min_score must be in [0, 1], got {self.pooled_min_score}")
         Z = Z if sp.isspmatrix_csr(Z) else sp.csr_matrix(Z)
@@ -218,7 +225,7 @@ class UnitResolver(BaseEstimator):
         )
         self.unit_of_label_: dict[str, str] = {}
         self.territorial_: list[str] = []
-        self.pooled_: dict[str, LogisticRegression] = {}
+        self.pooled_: dict[str, LogisticRegression | FewShotUnits] = {}
         for label in sorted(set(labels_)):
             mine = (labels_ == label) & (names != "")
             counts = Counter(names[mine])
@@ -228,8 +235,23 @@ class UnitResolver(BaseEstimator):
             territorial = sum(n for u, n in counts.items() if level_of(u) is not None)
             if territorial >= self.min_territorial_share * sum(counts.values()):
                 self.territorial_.append(label)
-            elif len(counts) >= 2:
+            elif len(counts) >= 2 and catalogue is None:
                 self.pooled_[label] = self._classifier(self.pooled_C).fit(Z[mine], names[mine])
+        self.catalogue_ = catalogue
+        if catalogue is not None:
+            if catalogue_features is None:
+                raise ValueError("catalogue_features is missing: encode the catalogue's descriptions like Z")
+            self.pooled_.update(
+                pooled_units(
+                    Z,
+                    labels_,
+                    names,
+                    catalogue,
+                    catalogue_features,
+                    exclude=self.territorial_,
+                    random_state=self.random_state,
+                )
+            )
         self.level_ = None
         self.constant_level_ = KELURAHAN
         territorial_rows = np.isin(labels_, self.territorial_) & (names != "")
@@ -274,7 +296,9 @@ class UnitResolver(BaseEstimator):
                 out[i] = self._territorial_unit(labels_[i], str(level), rows[i], texts[i])
         for label, model in self.pooled_.items():
             mine = np.flatnonzero(np.asarray(labels_, dtype=object) == label)
-            if mine.size:
+            if mine.size and isinstance(model, FewShotUnits):
+                out[mine] = model.name(Z[mine], fallback=label)
+            elif mine.size:
                 proba = model.predict_proba(Z[mine])
                 best = np.argmax(proba, axis=1)
                 sure = proba[np.arange(len(mine)), best] >= self.pooled_min_score

@@ -16,10 +16,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from models.fewshot import Catalogue
 from models.router import URGENCY_LEVELS
 from models.unit import Place
 
-__all__ = ["DataError", "Dataset", "file_sha256", "load_dataset", "read_table"]
+__all__ = ["DataError", "Dataset", "file_sha256", "load_catalogue", "load_dataset", "read_table"]
 
 logger = logging.getLogger(__name__)
 
@@ -209,3 +210,21 @@ def _read_urgency_files(files: Sequence[PathLike], id_column: str, level_column:
         _require(frame, level_column, "urgency column", path)
         levels.update(zip(frame[id_column], frame[level_column].str.strip().str.lower(), strict=True))
     return levels
+
+
+def load_catalogue(path: PathLike, *, encoding: str = "utf-8") -> Catalogue:
+    """An OPD catalogue CSV for training (``nama`` = the unit as the unit column names it, ``menangani`` = what it
+    handles; optional ``opd`` = the label that groups a unit without training rows; ``kode`` ignored)."""
+    frame = read_table(path, encoding=encoding)
+    _require(frame, "nama", "catalogue column", path)
+    _require(frame, "menangani", "catalogue column", path)
+    names = frame["nama"].str.strip()
+    descriptions = frame["menangani"].str.strip()
+    usable = (names != "") & (descriptions != "")
+    if not usable.any():
+        raise DataError(f"{Path(path).name} has no row with both nama and menangani")
+    doubled = sorted(set(names[usable][names[usable].duplicated()]))
+    if doubled:
+        raise DataError(f"{Path(path).name} names these units twice: {', '.join(doubled[:5])}")
+    labels = tuple(frame["opd"].str.strip()[usable]) if "opd" in frame.columns else ()
+    return Catalogue(tuple(names[usable]), tuple(descriptions[usable]), labels)

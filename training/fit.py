@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from models.drift import drift_reference
+from models.fewshot import Catalogue
 from models.review import ReviewThreshold
 from models.router import ComplaintRouter
 from training.data import Dataset
@@ -62,14 +63,24 @@ def train_router(
     review_target: float = 0.95,
     holdout: float = 0.2,
     seed: int = 0,
+    catalogue: Catalogue | None = None,
 ) -> TrainResult:
-    """Fit a :class:`ComplaintRouter` on ``train``; see the module docstring for the steps."""
+    """Fit a :class:`ComplaintRouter` on ``train``; see the module docstring for the steps. ``catalogue`` (what
+    units handle) helps name the units of pooled labels (:mod:`models.fewshot`)."""
     started = time.perf_counter()
     search = ReviewThreshold(
         ComplaintRouter(**(params or {})), review_target=review_target, holdout=holdout, random_state=seed
     )
     logger.info("fitting, with the review threshold chosen on a held-out %.0f%% of %d rows", 100 * holdout, len(train))
-    search.fit(train.texts, train.opd, dates=train.dates, urgency=train.urgency, units=train.units, places=train.places)
+    search.fit(
+        train.texts,
+        train.opd,
+        dates=train.dates,
+        urgency=train.urgency,
+        units=train.units,
+        places=train.places,
+        catalogue=catalogue,
+    )
     router: ComplaintRouter = search.estimator_
     threshold = search.review_threshold_
     held = _subset(train, search.holdout_rows_)

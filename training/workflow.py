@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from models.artifact import load_model, save_model
-from training.data import Dataset, load_dataset
+from training.data import DataError, Dataset, load_catalogue, load_dataset
 from training.evaluate import evaluate_router, scalar_metrics
 from training.fit import train_router
 
@@ -44,9 +44,12 @@ def train_model(
     unit_column: str | None = None,
     kecamatan_column: str = "kecamatan",
     kelurahan_column: str = "kelurahan",
+    catalogue: PathLike | None = None,
 ) -> dict[str, Any]:
     """Load and validate data, fit, save the model directory, and log the run to MLflow. With ``unit_column``
-    the model also learns the specific unit (:mod:`models.unit`) from it and the location columns."""
+    the model also learns the specific unit (:mod:`models.unit`) from it and the location columns, and with a
+    ``catalogue`` CSV (``nama``, ``menangani``) it can name units with few or no training rows
+    (:mod:`models.fewshot`)."""
 
     def load(paths: Sequence[PathLike], min_examples: int) -> Dataset:
         return load_dataset(
@@ -64,6 +67,9 @@ def train_model(
         )
 
     train = load(data, 2)
+    described = load_catalogue(catalogue, encoding=encoding) if catalogue is not None else None
+    if described is not None and unit_column is None:
+        raise DataError("--catalogue needs --unit-column: the catalogue names units of that column")
     evaluation = load([eval_data], 1) if eval_data is not None else None
     logger.info(
         "training on %d rows (%d with urgency), %d OPD labels",
@@ -71,7 +77,7 @@ def train_model(
         train.n_urgency,
         len(set(train.opd)),
     )
-    result = train_router(train, evaluation, params=params, review_target=review_target)
+    result = train_router(train, evaluation, params=params, review_target=review_target, catalogue=described)
     data_info = {
         "train": train.summary(),
         "train_sources": [Path(s).name for s in train.sources],
@@ -79,6 +85,7 @@ def train_model(
         "metrics_source": result.metrics_source,
         "review_target": review_target,
         "unit_column": unit_column,
+        "catalogue": None if described is None else {"file": Path(str(catalogue)).name, "units": len(described.units)},
     }
     meta = save_model(
         result.router, model_dir, data=data_info, metrics=scalar_metrics(result.metrics), reference=result.reference

@@ -91,6 +91,44 @@ def test_train_with_unit_column_learns_the_unit(tmp_path: Path) -> None:
     assert (suggestion.top_opd, suggestion.unit) == ("Kecamatan/Kelurahan", "Kelurahan Mekarsari")
 
 
+def test_train_with_catalogue_names_a_unit_known_only_from_it(tmp_path: Path) -> None:
+    from models.artifact import load_model
+    from models.fewshot import FewShotUnits
+
+    samples = Path(__file__).resolve().parents[2] / "data" / "samples"
+    model_dir = tmp_path / "m"
+    code, out, err = run(
+        "-q", "train", str(samples / "units.csv"), "--model-dir", str(model_dir), "--no-tracking", "--json",
+        "--unit-column", "instansi", "--catalogue", str(samples / "opd_catalogue_units.csv"),
+    )  # fmt: skip
+    assert code == 0, err
+    assert json.loads(out)["train_rows"] == 56
+    router, meta = load_model(model_dir)
+    assert meta.data["catalogue"] == {"file": "opd_catalogue_units.csv", "units": 5}
+    assert isinstance(router.unit_.pooled_["Lainnya"], FewShotUnits)
+    text = "Ikan di tambak warga mati mendadak, nelayan minta bantuan benih ikan"
+    assert router.units_for([text], ["Lainnya"]).tolist() == ["Dinas Perikanan"]
+
+
+@pytest.mark.parametrize(
+    ("catalogue", "extra", "message"),
+    [
+        (b"nama,menangani\nDinas X,sampah\n", [], "error: --catalogue needs --unit-column"),
+        (b"nama,isi\nDinas X,sampah\n", ["--unit-column", "instansi"], 'error: catalogue column "menangani" not in'),
+    ],
+)
+def test_bad_catalogue_is_one_line_error(tmp_path: Path, catalogue: bytes, extra: list[str], message: str) -> None:
+    units_csv = Path(__file__).resolve().parents[2] / "data" / "samples" / "units.csv"
+    path = tmp_path / "c.csv"
+    path.write_bytes(catalogue)
+    code, _, err = run(
+        "train", str(units_csv), "--model-dir", str(tmp_path / "m"), "--no-tracking", "--catalogue", str(path), *extra
+    )
+    assert code == 1
+    assert message in err
+    assert len(err.strip().splitlines()) == 1
+
+
 def test_evaluate_without_model_is_one_line_error(samples_csv: Path, tmp_path: Path) -> None:
     code, _, err = run("evaluate", str(samples_csv), "--model-dir", str(tmp_path / "none"))
     assert code == 1

@@ -81,3 +81,34 @@ def test_route_batch_rejects_a_long_location_field(unit_client: TestClient) -> N
     response = unit_client.post("/v1/route/batch", json={"items": items})
     assert response.status_code == 422
     assert "items[1].kecamatan" in response.json()["detail"]
+
+
+@pytest.fixture(scope="module")
+def catalogue_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    """A model trained with the team's data/samples/opd_catalogue_units.csv, where Dinas Perikanan has a
+    catalogue line and no training complaint."""
+    from training.workflow import train_model
+
+    samples = Path(__file__).resolve().parents[2] / "data" / "samples"
+    tmp = tmp_path_factory.mktemp("catalogue-model")
+    train_model(
+        [samples / "units.csv"],
+        tmp / "model",
+        tracking=False,
+        unit_column="instansi",
+        catalogue=samples / "opd_catalogue_units.csv",
+    )
+    settings = make_settings(model_dir=tmp / "model", feedback_url=f"sqlite:///{tmp / 'feedback.db'}")
+    with TestClient(create_app(settings)) as client:
+        yield client
+
+
+def test_route_names_a_unit_known_only_from_the_catalogue(catalogue_client: TestClient) -> None:
+    body = _route(catalogue_client, text="Ikan di tambak warga mati mendadak, nelayan minta bantuan benih ikan")
+    top = body["suggestions"]
+    assert isinstance(top, list) and top[0]["opd"] == "Lainnya"
+    assert body["unit"] == "Dinas Perikanan"
+    # the other labels answer as without a catalogue
+    assert _route(catalogue_client, text="Lampu lalu lintas di perempatan mati sejak kemarin")["unit"] == (
+        "Dinas Perhubungan"
+    )
