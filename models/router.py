@@ -102,6 +102,7 @@ class Routing:
     needs_review: np.ndarray
     review_reason: np.ndarray = field(default_factory=_no_reasons)
     unit: np.ndarray | None = None
+    encoded: EncodedChunk | None = None  # what it was routed from (with the tokens as read, EncodedChunk.read)
 
     def __len__(self) -> int:
         return len(self.top)
@@ -110,8 +111,7 @@ class Routing:
 def as_texts(X: Any) -> list[str]:
     """Accept a list, array, Series or one-column DataFrame of texts (MLflow passes DataFrames)."""
     if hasattr(X, "columns"):
-        column = "teks" if "teks" in X.columns else X.columns[0]
-        X = X[column]
+        X = X["teks" if "teks" in X.columns else X.columns[0]]
     if isinstance(X, str):
         raise TypeError("X must be a sequence of texts, not a single string")
     return ["" if x is None else str(x) for x in X]
@@ -419,8 +419,8 @@ class ComplaintRouter(ClassifierMixin, BaseEstimator):
             outside = openset.is_outside(decision, Z) & encoded.has_tokens
         reasons = review_reasons(unsure, outside)
         units = self._units(Z, self.classes_[top[:, 0]] if k else np.asarray([], dtype=object), texts, places)
-        routing = Routing(self.classes_, top, top_scores, levels, level_scores, unsure | outside, reasons, units)
-        return routing, encoded
+        flagged = unsure | outside
+        return Routing(self.classes_, top, top_scores, levels, level_scores, flagged, reasons, units, encoded), encoded
 
     def suggest(
         self, X: Any, *, explain: bool = True, places: Sequence[Place | None] | None = None

@@ -38,7 +38,7 @@ from typing import Any
 
 import numpy as np
 
-from models.minhash import Prepared, prepare, word_hash
+from models.minhash import Prepared, prepare, prepare_words, word_hash
 
 __all__ = [
     "KIND_RELATED",
@@ -169,6 +169,10 @@ class SimilarityIndex:
     def prepare(self, texts: Sequence[str]) -> Prepared:
         """:func:`models.minhash.prepare` with this index's bands (any process can run it)."""
         return prepare(texts, self.config.bands, self.config.rows_per_band)
+
+    def prepare_words(self, words: np.ndarray, word_ends: np.ndarray) -> Prepared:
+        """:meth:`prepare` of texts the router has read already (:func:`models.minhash.prepare_words`)."""
+        return prepare_words(words, word_ends, self.config.bands, self.config.rows_per_band)
 
     def add(self, complaints: Sequence[Complaint], prepared: Prepared | None = None) -> list[Match | None]:
         """The match of each complaint among the earlier ones (those added before, and those before it in
