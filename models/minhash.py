@@ -29,6 +29,7 @@ __all__ = [
     "band_keys",
     "content_hashes",
     "jaccard",
+    "pair_hash",
     "prepare",
     "prepare_words",
     "shingles",
@@ -40,12 +41,18 @@ _SEED = 1212
 # The hash of a pair of adjacent words, (h1 * _PAIR_MULT + h2) mod 2**32 ^ _PAIR_SALT, on CRC-32 word hashes.
 _PAIR_MULT = 0x9E3779B1
 _PAIR_SALT = 0x5BD1E995
-_MASK32_U64 = np.uint64(0xFFFFFFFF)
+_MASK32 = 0xFFFFFFFF
+_MASK32_U64 = np.uint64(_MASK32)
 _BAND_MULT = np.uint64(0xBF58476D1CE4E5B9)
 
 
 def word_hash(word: str) -> int:
     return zlib.crc32(word.encode("utf-8"))
+
+
+def pair_hash(first: int, second: int) -> int:
+    """The shingle of two adjacent words from their :func:`word_hash` (what :func:`prepare` computes in numpy)."""
+    return ((first * _PAIR_MULT + second) & _MASK32) ^ _PAIR_SALT
 
 
 @lru_cache(maxsize=CACHE_SIZE)
