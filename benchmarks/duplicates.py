@@ -56,6 +56,7 @@ from models.similarity import (  # noqa: E402
 CORPUS = REPO.parent / "shared" / "data" / "surabaya"
 PAIRS = Path(__file__).with_name("related_pairs.csv")
 HELD_OUT = Path(__file__).with_name("related_pairs_heldout.csv")  # never used to choose a threshold
+THIRD = Path(__file__).with_name("related_pairs_third.csv")  # drawn after the common-pairs rule was chosen
 CHECKS = Path(__file__).with_name("resubmission_checks.csv")
 SECTION = "## Duplicates"
 RESEND_DAYS = 10
@@ -183,6 +184,32 @@ def related_quality(
     }
 
 
+def related_variants(frame: pd.DataFrame, opd_of: dict[str, str], base: SimilarityConfig) -> list[str]:
+    """``--only related``: the related rule with and without the common word pairs
+    (``related_skip_common``), per threshold and least shared pairs, on every set of checked pairs there is;
+    Markdown lines, printed, not written to BENCHMARKS.md."""
+    sets = [("chosen", PAIRS), ("held out", HELD_OUT)] + ([("third", THIRD)] if THIRD.exists() else [])
+    lines = [
+        "| common pairs | least pairs | threshold | "
+        + " | ".join(f"{name}: P / R (flagged)" for name, _ in sets)
+        + " |",
+        "|---|---:|---:|" + "---:|" * len(sets),
+    ]
+    for skip in (False, True):
+        for least in (2, 3):
+            for threshold in (0.15, 0.2, 0.25, 0.3):
+                config = replace(base, related_skip_common=skip, related_min_pairs=least, related_threshold=threshold)
+                cells = []
+                for _, path in sets:
+                    r = related_quality(frame, opd_of, config, path)
+                    cells.append(f"{r['precision']:.2f} / {r['recall']:.2f} ({r['flagged']})")
+                lines.append(
+                    f"| {'left out' if skip else 'counted'} | {least} | {threshold} | " + " | ".join(cells) + " |"
+                )
+                print(lines[-1], file=sys.stderr)
+    return lines
+
+
 def _flagged_copies(output: Path) -> float:
     done = pd.read_csv(output, usecols=["id", "duplicate_of"], dtype=str)
     copies = done[done["id"].str.startswith("c")]
@@ -292,6 +319,7 @@ def main() -> None:
     for result in related + held_out:
         print(result, file=sys.stderr)
     if args.only == "related":
+        print("\n".join(related_variants(frame, opd_of, base)))
         return
 
     with tempfile.TemporaryDirectory(prefix="disposisi-dups-") as tmp:
