@@ -250,7 +250,10 @@ def speed_run(frame: pd.DataFrame, args: argparse.Namespace) -> list[str]:
     ratios = []
     with tempfile.TemporaryDirectory(prefix="disposisi-dups-") as tmp:
         folder = Path(tmp)
-        small = speed_input(frame, args.rows, folder / "small.csv", args.seed)
+        if args.input_file is not None and args.input_file.exists():
+            small = args.input_file  # made earlier by speed_input with the same --rows and --seed
+        else:
+            small = speed_input(frame, args.rows, args.input_file or folder / "small.csv", args.seed)
         for n in range(args.repeat):
             load = os.getloadavg()[0]
             plain = run_classify(small, args.model_dir, folder / "plain.csv", args.jobs, args.chunk_size)
@@ -287,6 +290,11 @@ def main() -> None:
         "only --rows without and with --duplicates, alternating --repeat times (all three print, write nothing).",
     )
     parser.add_argument("--repeat", type=int, default=2, help="--only speed: rounds.")
+    parser.add_argument(
+        "--input-file",
+        type=Path,
+        help="--only speed: the input, made here when missing and reused when present (made by --rows and --seed).",
+    )
     parser.add_argument("--memory-step", type=int, default=100_000, help="Rows between memory figures.")
     parser.add_argument("--memory-baseline", action="store_true", help="--only memory: also a run without.")
     args = parser.parse_args()

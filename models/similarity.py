@@ -18,7 +18,10 @@ Two kinds of match, both against complaints seen *earlier* (in input order):
   ``window_days`` of each other when dates are known, and the same words about it: at least
   ``related_min_pairs`` pairs of adjacent content words in common, and their overlap coefficient (shared pairs
   over the pairs of the shorter text) at least ``related_threshold``. Single shared words are too weak a
-  signal: complaints about two broken street lights in one kelurahan share "lampu", "pju", "mati".
+  signal: complaints about two broken street lights in one kelurahan share "lampu", "pju", "mati". So are
+  common pairs (with ``related_skip_common``, those of ``resources/common_pairs.txt``, held by more than 0.5% of
+  the training complaints: polite formulas such as "mohon bantuan", the names of common faults such as
+  "penerangan jalan umum"), which are left out of both texts' pairs before they are compared.
 
 :class:`SimilarityIndex` is pure (no I/O) and bounded: it remembers at most ``max_rows`` complaints for
 re-submissions (the oldest are forgotten first) and ``related_per_place`` per place and OPD among at most
@@ -68,9 +71,9 @@ class SimilarityConfig:
     resubmission_threshold: float = 0.4
     resubmission_days: int = 14
     late_resubmission_threshold: float = 0.75
-    related_threshold: float = 0.25
-    related_min_pairs: int = 3
-    related_skip_common: bool = False
+    related_threshold: float = 0.2
+    related_min_pairs: int = 2
+    related_skip_common: bool = True
     window_days: int = 14
     bands: int = 24
     rows_per_band: int = 2
