@@ -77,7 +77,9 @@ def test_different_kelurahan_fields_are_never_a_resubmission() -> None:
 
 
 # What they share besides common pairs ("lampu penerangan jalan umum"): the street and the mosque it is near.
-RELATED_A = "Lampu PJU di jalan Kenjeran dekat masjid mati sejak tiga hari, gelap sekali kalau malam dan rawan begal."
+RELATED_A = (
+    "Sudah tiga hari lampu PJU di jalan Kenjeran dekat masjid padam, jamaah subuh jalan dalam gelap dan rawan begal."
+)
 RELATED_B = "Tolong lampu PJU mati di jalan Kenjeran dekat masjid, malam gelap, warga takut lewat."
 
 
