@@ -17,7 +17,9 @@ import pandas as pd
 
 from batch.files import BatchError
 from batch.options import BatchOptions
-from models.router import ComplaintRouter
+from models.minhash import Prepared
+from models.router import ComplaintRouter, Routing
+from models.similarity import SimilarityConfig, SimilarityIndex
 from models.unit import Place
 
 __all__ = [
@@ -30,6 +32,7 @@ __all__ = [
     "classify_chunk",
     "places_of",
     "require_text_column",
+    "route_and_prepare",
     "route_texts",
     "too_long_error",
 ]
@@ -136,7 +139,26 @@ def route_texts(
     vectorised ``route`` call."""
     if not texts:
         return {name: [] for name in OUTPUT_COLUMNS if name != "error"}
+    return _columns(router.route(list(texts), places=places))
+
+
+def route_and_prepare(
+    router: ComplaintRouter, texts: Sequence[str], places: Sequence[Place] | None, config: SimilarityConfig
+) -> tuple[dict[str, list[Any]], Prepared]:
+    """:func:`route_texts` and, for ``--duplicates``, :meth:`SimilarityIndex.prepare
+    <models.similarity.SimilarityIndex.prepare>` of the same texts, from the words the router has just read
+    (each text is normalised and cut into words once)."""
+    index = SimilarityIndex(config)
+    if not texts:
+        return route_texts(router, texts, places), index.prepare([])
     routing = router.route(list(texts), places=places)
+    assert routing.encoded is not None and routing.encoded.read is not None  # route() keeps what it read
+    return _columns(routing), index.prepare_words(*routing.encoded.read.content_words())
+
+
+def _columns(routing: Routing) -> dict[str, list[Any]]:
+    """The prediction columns of one :class:`~models.router.Routing`."""
+    n = len(routing)
     names = routing.classes.astype(str)
     top = routing.top[:, :3]
     top_names = names[top].tolist()
@@ -149,9 +171,9 @@ def route_texts(
         "predicted_opd": [row[0] for row in top_names],
         "opd_confidence": [round(v, _DECIMALS) for v in routing.top_scores[:, 0].tolist()],
         "top3_opd": top3,
-        "predicted_urgency": [None] * len(texts) if urgency is None else urgency.astype(str).tolist(),
+        "predicted_urgency": [None] * n if urgency is None else urgency.astype(str).tolist(),
         "urgency_confidence": (
-            [None] * len(texts) if urgency_scores is None else [round(v, _DECIMALS) for v in urgency_scores.tolist()]
+            [None] * n if urgency_scores is None else [round(v, _DECIMALS) for v in urgency_scores.tolist()]
         ),
         "needs_review": routing.needs_review.astype(bool).tolist(),
         "review_reason": routing.review_reason.astype(str).tolist(),

@@ -33,12 +33,20 @@ from batch.duplicates import DUPLICATE_COLUMNS, DuplicateFinder
 from batch.files import BatchError, Chunk, ChunkWriter, InputFile, detect_format, open_input, open_writer
 from batch.options import BatchOptions
 from batch.report import write_report
-from batch.rows import OUTPUT_COLUMNS, add_columns, check_texts, places_of, require_text_column, route_texts
+from batch.rows import (
+    OUTPUT_COLUMNS,
+    add_columns,
+    check_texts,
+    places_of,
+    require_text_column,
+    route_and_prepare,
+    route_texts,
+)
 from batch.summary import BatchSummary
 from models.artifact import load_model
 from models.minhash import Prepared
 from models.router import ComplaintRouter
-from models.similarity import SimilarityConfig, SimilarityIndex
+from models.similarity import SimilarityConfig
 from models.unit import Place
 
 __all__ = ["BatchError", "BatchOptions", "classify_file", "default_output"]
@@ -91,7 +99,8 @@ def _route_and_prepare_in_worker(
     texts: list[str], places: list[Place] | None, config: SimilarityConfig
 ) -> tuple[dict[str, list[Any]], Prepared]:
     """Routing and, for ``--duplicates``, the index-free part of the search (it runs in parallel here)."""
-    return _route_in_worker(texts, places), SimilarityIndex(config).prepare(texts)
+    assert _WORKER_ROUTER is not None, "worker started without a model"
+    return route_and_prepare(_WORKER_ROUTER, texts, places, config)
 
 
 def _pool(jobs: int, model_dir: Path, router: ComplaintRouter) -> ProcessPoolExecutor:
@@ -144,11 +153,15 @@ class LocalSource:
             yield frame
 
     def prepared_frames(self, config: SimilarityConfig | None) -> Iterator[tuple[pd.DataFrame, Prepared | None]]:
-        """Output chunks in input order; with a similarity ``config`` and worker processes, each with the
-        :class:`models.minhash.Prepared` of its routable texts, computed by the worker that routed it."""
+        """Output chunks in input order; with a similarity ``config``, each with the
+        :class:`models.minhash.Prepared` of its routable texts, computed where it was routed."""
         if self.options.jobs == 1:
             for chunk, errors, routable, places in self._checked():
-                yield add_columns(chunk.frame, errors, route_texts(self.router, routable, places)), None
+                if config is None:
+                    yield add_columns(chunk.frame, errors, route_texts(self.router, routable, places)), None
+                else:
+                    routed, prepared = route_and_prepare(self.router, routable, places, config)
+                    yield add_columns(chunk.frame, errors, routed), prepared
             return
         yield from self._pool_frames(config)
 

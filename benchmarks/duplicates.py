@@ -56,6 +56,7 @@ from models.similarity import (  # noqa: E402
 CORPUS = REPO.parent / "shared" / "data" / "surabaya"
 PAIRS = Path(__file__).with_name("related_pairs.csv")
 HELD_OUT = Path(__file__).with_name("related_pairs_heldout.csv")  # never used to choose a threshold
+THIRD = Path(__file__).with_name("related_pairs_third.csv")  # drawn after the common-pairs rule was chosen
 CHECKS = Path(__file__).with_name("resubmission_checks.csv")
 SECTION = "## Duplicates"
 RESEND_DAYS = 10
@@ -183,6 +184,32 @@ def related_quality(
     }
 
 
+def related_variants(frame: pd.DataFrame, opd_of: dict[str, str], base: SimilarityConfig) -> list[str]:
+    """``--only related``: the related rule with and without the common word pairs
+    (``related_skip_common``), per threshold and least shared pairs, on every set of checked pairs there is;
+    Markdown lines, printed, not written to BENCHMARKS.md."""
+    sets = [("chosen", PAIRS), ("held out", HELD_OUT)] + ([("third", THIRD)] if THIRD.exists() else [])
+    lines = [
+        "| common pairs | least pairs | threshold | "
+        + " | ".join(f"{name}: P / R (flagged)" for name, _ in sets)
+        + " |",
+        "|---|---:|---:|" + "---:|" * len(sets),
+    ]
+    for skip in (False, True):
+        for least in (2, 3):
+            for threshold in (0.15, 0.2, 0.25, 0.3):
+                config = replace(base, related_skip_common=skip, related_min_pairs=least, related_threshold=threshold)
+                cells = []
+                for _, path in sets:
+                    r = related_quality(frame, opd_of, config, path)
+                    cells.append(f"{r['precision']:.2f} / {r['recall']:.2f} ({r['flagged']})")
+                lines.append(
+                    f"| {'left out' if skip else 'counted'} | {least} | {threshold} | " + " | ".join(cells) + " |"
+                )
+                print(lines[-1], file=sys.stderr)
+    return lines
+
+
 def _flagged_copies(output: Path) -> float:
     done = pd.read_csv(output, usecols=["id", "duplicate_of"], dtype=str)
     copies = done[done["id"].str.startswith("c")]
@@ -223,7 +250,10 @@ def speed_run(frame: pd.DataFrame, args: argparse.Namespace) -> list[str]:
     ratios = []
     with tempfile.TemporaryDirectory(prefix="disposisi-dups-") as tmp:
         folder = Path(tmp)
-        small = speed_input(frame, args.rows, folder / "small.csv", args.seed)
+        if args.input_file is not None and args.input_file.exists():
+            small = args.input_file  # made earlier by speed_input with the same --rows and --seed
+        else:
+            small = speed_input(frame, args.rows, args.input_file or folder / "small.csv", args.seed)
         for n in range(args.repeat):
             load = os.getloadavg()[0]
             plain = run_classify(small, args.model_dir, folder / "plain.csv", args.jobs, args.chunk_size)
@@ -260,6 +290,11 @@ def main() -> None:
         "only --rows without and with --duplicates, alternating --repeat times (all three print, write nothing).",
     )
     parser.add_argument("--repeat", type=int, default=2, help="--only speed: rounds.")
+    parser.add_argument(
+        "--input-file",
+        type=Path,
+        help="--only speed: the input, made here when missing and reused when present (made by --rows and --seed).",
+    )
     parser.add_argument("--memory-step", type=int, default=100_000, help="Rows between memory figures.")
     parser.add_argument("--memory-baseline", action="store_true", help="--only memory: also a run without.")
     args = parser.parse_args()
@@ -292,6 +327,7 @@ def main() -> None:
     for result in related + held_out:
         print(result, file=sys.stderr)
     if args.only == "related":
+        print("\n".join(related_variants(frame, opd_of, base)))
         return
 
     with tempfile.TemporaryDirectory(prefix="disposisi-dups-") as tmp:

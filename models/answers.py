@@ -4,9 +4,12 @@ for many (batch, evaluation), and the texts it accepts (:func:`as_texts`)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from models.encoder import EncodedChunk
 
 __all__ = ["URGENCY_LEVELS", "Routing", "Suggestion", "as_texts"]
 
@@ -58,6 +61,7 @@ class Routing:
     needs_review: np.ndarray
     review_reason: np.ndarray = field(default_factory=_no_reasons)
     unit: np.ndarray | None = None
+    encoded: EncodedChunk | None = None  # what it was routed from (with the tokens as read, EncodedChunk.read)
 
     def __len__(self) -> int:
         return len(self.top)

@@ -51,6 +51,7 @@ class EncodedChunk:
     has_tokens: np.ndarray
     surface: tuple[dict[str, str], ...] = ()
     cue_phrases: tuple[tuple[str, ...], ...] = ()
+    read: ReadChunk | None = None  # the texts' tokens as read, when encoded here
 
     @property
     def features(self) -> sp.csr_matrix:
@@ -264,6 +265,7 @@ class ChunkEncoder(TransformerMixin, BaseEstimator):
             has_tokens=read.kept_count > 0,
             surface=table.surface(read) if explain else (),
             cue_phrases=phrases,
+            read=read,
         )
 
     def transform(self, X: Iterable[str]) -> sp.csr_matrix:

@@ -24,18 +24,35 @@ import numpy as np
 from models.caches import CACHE_SIZE
 from models.text import load_stopwords, token_runs, words_of_run
 
-__all__ = ["Prepared", "band_keys", "content_hashes", "jaccard", "prepare", "shingles", "signatures", "word_hash"]
+__all__ = [
+    "Prepared",
+    "band_keys",
+    "content_hashes",
+    "jaccard",
+    "pair_hash",
+    "prepare",
+    "prepare_words",
+    "shingles",
+    "signatures",
+    "word_hash",
+]
 
 _SEED = 1212
 # The hash of a pair of adjacent words, (h1 * _PAIR_MULT + h2) mod 2**32 ^ _PAIR_SALT, on CRC-32 word hashes.
 _PAIR_MULT = 0x9E3779B1
 _PAIR_SALT = 0x5BD1E995
 _MASK32 = 0xFFFFFFFF
+_MASK32_U64 = np.uint64(_MASK32)
 _BAND_MULT = np.uint64(0xBF58476D1CE4E5B9)
 
 
 def word_hash(word: str) -> int:
     return zlib.crc32(word.encode("utf-8"))
+
+
+def pair_hash(first: int, second: int) -> int:
+    """The shingle of two adjacent words from their :func:`word_hash` (what :func:`prepare` computes in numpy)."""
+    return ((first * _PAIR_MULT + second) & _MASK32) ^ _PAIR_SALT
 
 
 @lru_cache(maxsize=CACHE_SIZE)
@@ -67,36 +84,59 @@ def _cached_params(num_perm: int) -> tuple[np.ndarray, np.ndarray]:
 def shingles(hashes: Sequence[int]) -> tuple[set[int], set[int]]:
     """The shingles of one text (:func:`content_hashes`) as 32-bit hashes: the pairs of adjacent words, and
     the words together with the pairs."""
-    return _chunk_shingles([list(hashes)])[0]
+    words = np.asarray(hashes, dtype=np.uint32)
+    pair_keys, both_keys = _shingle_keys(words, np.asarray([len(words)], dtype=np.int64))
+    return set((pair_keys & _MASK32_U64).tolist()), set((both_keys & _MASK32_U64).tolist())
 
 
-def _chunk_shingles(texts: Sequence[list[int]]) -> list[tuple[set[int], set[int]]]:
-    """:func:`shingles` of many texts, the pair hashes computed in one numpy pass."""
-    lengths = [len(h) for h in texts]
-    flat = np.fromiter(chain.from_iterable(texts), dtype=np.uint64, count=sum(lengths))
-    pairs = ((flat[:-1] * np.uint64(_PAIR_MULT) + flat[1:]) & np.uint64(_MASK32)) ^ np.uint64(_PAIR_SALT)
-    out: list[tuple[set[int], set[int]]] = []
-    start = 0
-    for hashes, length in zip(texts, lengths, strict=True):
-        own = set(pairs[start : start + length - 1].tolist()) if length > 1 else set()
-        out.append((own, own.union(hashes)))
-        start += length
-    return out
+def _shingle_keys(words: np.ndarray, word_ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct pair shingles and the distinct shingles (words and pairs) of many texts, in one numpy pass:
+    ``words`` the content-word hashes of all texts one after another, text ``i`` ending at ``word_ends[i]``.
+    Each shingle is returned as ``(i << 32) | hash``, sorted, so the shingles of a text are one run."""
+    counts = np.diff(word_ends, prepend=0)
+    text = np.repeat(np.arange(len(word_ends), dtype=np.uint64), counts) << np.uint64(32)
+    flat = words.astype(np.uint64)
+    pairs = ((flat[:-1] * np.uint64(_PAIR_MULT) + flat[1:]) & _MASK32_U64) ^ np.uint64(_PAIR_SALT)
+    inside = text[:-1] == text[1:]  # a pair does not span two texts
+    pair_keys = _distinct(text[:-1][inside] | pairs[inside])
+    return pair_keys, _distinct(np.concatenate([pair_keys, text | flat]))
+
+
+def _distinct(keys: np.ndarray) -> np.ndarray:
+    """The sorted distinct values of ``keys`` (what ``np.unique`` gives; a sort and a mask are several times
+    faster than its hash table on these arrays of random 64-bit keys)."""
+    keys = np.sort(keys)
+    keep = np.ones(len(keys), dtype=bool)
+    np.not_equal(keys[1:], keys[:-1], out=keep[1:])
+    return keys[keep]
+
+
+def _split(keys: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The hashes of :func:`_shingle_keys` keys as uint32, and where each of the ``n`` texts ends."""
+    ends = np.cumsum(np.bincount((keys >> np.uint64(32)).astype(np.int64), minlength=n), dtype=np.int64)
+    return (keys & _MASK32_U64).astype(np.uint32), ends
 
 
 def signatures(sets: Sequence[Collection[int]], num_perm: int) -> np.ndarray:
     """MinHash signatures (``len(sets)`` x ``num_perm``, uint32) of uint32 hash sets, one numpy pass over
-    all of them. A hash ``x`` is permuted by ``(a x + b) mod 2**32`` (``a`` odd: a bijection), which is
-    enough for values that are themselves CRC-32 hashes and costs half of 64-bit arithmetic. An empty set
-    gets the all-ones signature (it matches nothing: its band keys are never looked up)."""
-    out = np.full((len(sets), num_perm), 0xFFFFFFFF, dtype=np.uint32)
+    all of them (:func:`_signatures`)."""
     lengths = np.fromiter((len(s) for s in sets), dtype=np.int64, count=len(sets))
+    values = np.fromiter(chain.from_iterable(sets), dtype=np.uint32, count=int(lengths.sum()))
+    return _signatures(values, np.cumsum(lengths), num_perm)
+
+
+def _signatures(values: np.ndarray, ends: np.ndarray, num_perm: int) -> np.ndarray:
+    """MinHash signatures of sets given flat: set ``i`` is ``values[ends[i-1]:ends[i]]`` (distinct uint32).
+    A hash ``x`` is permuted by ``(a x + b) mod 2**32`` (``a`` odd: a bijection), which is enough for
+    values that are themselves CRC-32 hashes and costs half of 64-bit arithmetic. An empty set gets the
+    all-ones signature (it matches nothing: its band keys are never looked up)."""
+    lengths = np.diff(ends, prepend=0)
+    out = np.full((len(lengths), num_perm), 0xFFFFFFFF, dtype=np.uint32)
     filled = np.flatnonzero(lengths)
     if not len(filled):
         return out
     a, b = _cached_params(num_perm)
-    values = np.fromiter(chain.from_iterable(sets), dtype=np.uint32, count=int(lengths.sum()))
-    ends = np.cumsum(lengths[filled])
+    ends = ends[filled]
     starts = ends - lengths[filled]
     budget = max(1, 2**19 // num_perm)  # hash values per block: the block matrix stays ~2 MB
     minima = np.empty((len(filled), num_perm), dtype=np.uint32)
@@ -158,19 +198,24 @@ class Prepared:
         )
 
 
-def _flat(groups: Sequence[Collection[int]]) -> tuple[np.ndarray, np.ndarray]:
-    ends = np.cumsum([len(g) for g in groups], dtype=np.int64)
-    total = int(ends[-1]) if len(ends) else 0
-    return np.fromiter(chain.from_iterable(groups), dtype=np.uint32, count=total), ends
-
-
 def prepare(texts: Sequence[str], bands: int, rows_per_band: int) -> Prepared:
     """Content-word hashes, shingles and band keys of ``texts`` (``bands`` x ``rows_per_band`` MinHash
     values each)."""
-    words = [content_hashes(text) for text in texts]
-    sets = _chunk_shingles(words)
-    keys = band_keys(signatures([both for _, both in sets], bands * rows_per_band), rows_per_band)
-    flat_words, word_ends = _flat(words)
-    flat_pairs, pair_ends = _flat([pairs for pairs, _ in sets])
-    flat_both, both_ends = _flat([both for _, both in sets])
-    return Prepared(flat_words, word_ends, flat_pairs, pair_ends, flat_both, both_ends, keys)
+    hashes = [content_hashes(text) for text in texts]
+    ends = np.cumsum([len(h) for h in hashes], dtype=np.int64)
+    words = np.fromiter(chain.from_iterable(hashes), dtype=np.uint32, count=int(ends[-1]) if len(ends) else 0)
+    return prepare_words(words, ends, bands, rows_per_band)
+
+
+def prepare_words(words: np.ndarray, word_ends: np.ndarray, bands: int, rows_per_band: int) -> Prepared:
+    """:func:`prepare` of texts whose content-word hashes are known already (the router has read them:
+    :meth:`models.tokentable.ReadChunk.content_words`): ``words`` (uint32) of all texts one after another,
+    text ``i`` ending at ``word_ends[i]``."""
+    words = np.asarray(words, dtype=np.uint32)
+    word_ends = np.asarray(word_ends, dtype=np.int64)
+    n = len(word_ends)
+    pair_keys, both_keys = _shingle_keys(words, word_ends)
+    pairs, pair_ends = _split(pair_keys, n)
+    both, both_ends = _split(both_keys, n)
+    keys = band_keys(_signatures(both, both_ends, bands * rows_per_band), rows_per_band)
+    return Prepared(words, word_ends, pairs, pair_ends, both, both_ends, keys)

@@ -362,8 +362,8 @@ class ComplaintRouter(ClassifierMixin, BaseEstimator):
             outside = openset.is_outside(decision, Z) & encoded.has_tokens
         reasons = review_reasons(unsure, outside)
         units = self._units(Z, self.classes_[top[:, 0]] if k else np.asarray([], dtype=object), texts, places)
-        routing = Routing(self.classes_, top, top_scores, levels, level_scores, unsure | outside, reasons, units)
-        return routing, encoded
+        flagged = unsure | outside
+        return Routing(self.classes_, top, top_scores, levels, level_scores, flagged, reasons, units, encoded), encoded
 
     def suggest(
         self, X: Any, *, explain: bool = True, places: Sequence[Place | None] | None = None

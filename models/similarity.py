@@ -18,7 +18,10 @@ Two kinds of match, both against complaints seen *earlier* (in input order):
   ``window_days`` of each other when dates are known, and the same words about it: at least
   ``related_min_pairs`` pairs of adjacent content words in common, and their overlap coefficient (shared pairs
   over the pairs of the shorter text) at least ``related_threshold``. Single shared words are too weak a
-  signal: complaints about two broken street lights in one kelurahan share "lampu", "pju", "mati".
+  signal: complaints about two broken street lights in one kelurahan share "lampu", "pju", "mati". So are
+  common pairs (with ``related_skip_common``, those of ``resources/common_pairs.txt``, held by more than 0.5% of
+  the training complaints: polite formulas such as "mohon bantuan", the names of common faults such as
+  "penerangan jalan umum"), which are left out of both texts' pairs before they are compared.
 
 :class:`SimilarityIndex` is pure (no I/O) and bounded: it remembers at most ``max_rows`` complaints for
 re-submissions (the oldest are forgotten first) and ``related_per_place`` per place and OPD among at most
@@ -34,11 +37,13 @@ from array import array
 from collections import OrderedDict, deque
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
 from typing import Any
 
 import numpy as np
 
-from models.minhash import Prepared, prepare, word_hash
+from models.minhash import Prepared, pair_hash, prepare, prepare_words, word_hash
 
 __all__ = [
     "KIND_RELATED",
@@ -47,6 +52,7 @@ __all__ = [
     "Match",
     "SimilarityConfig",
     "SimilarityIndex",
+    "load_common_pairs",
     "place_of",
 ]
 
@@ -65,8 +71,9 @@ class SimilarityConfig:
     resubmission_threshold: float = 0.4
     resubmission_days: int = 14
     late_resubmission_threshold: float = 0.75
-    related_threshold: float = 0.25
-    related_min_pairs: int = 3
+    related_threshold: float = 0.2
+    related_min_pairs: int = 2
+    related_skip_common: bool = True
     window_days: int = 14
     bands: int = 24
     rows_per_band: int = 2
@@ -140,6 +147,21 @@ def place_of(kelurahan: Any = None, kecamatan: Any = None, hashes: Sequence[int]
     return f"jl:{street}" if street else None
 
 
+@lru_cache(maxsize=1)
+def load_common_pairs() -> frozenset[int]:
+    """Shingles (:func:`models.minhash.pair_hash`) of the word pairs too common to tell two complaints apart
+    (``resources/common_pairs.txt``: polite formulas, the names of common faults; see its header)."""
+    body = resources.files("models.resources").joinpath("common_pairs.txt").read_text(encoding="utf-8")
+    pairs = (line.split() for line in body.splitlines() if line.strip() and not line.startswith("#"))
+    return frozenset(pair_hash(word_hash(first), word_hash(second)) for first, second in pairs)
+
+
+@lru_cache(maxsize=4096)
+def _field_place(kelurahan: str | None, kecamatan: str | None) -> str | None:
+    """:func:`place_of` the location fields alone (cached: a city has a few hundred kelurahan)."""
+    return place_of(kelurahan, kecamatan)
+
+
 class SimilarityIndex:
     """Complaints seen so far, in order; :meth:`add` answers for new ones, then remembers them.
 
@@ -170,6 +192,10 @@ class SimilarityIndex:
         """:func:`models.minhash.prepare` with this index's bands (any process can run it)."""
         return prepare(texts, self.config.bands, self.config.rows_per_band)
 
+    def prepare_words(self, words: np.ndarray, word_ends: np.ndarray) -> Prepared:
+        """:meth:`prepare` of texts the router has read already (:func:`models.minhash.prepare_words`)."""
+        return prepare_words(words, word_ends, self.config.bands, self.config.rows_per_band)
+
     def add(self, complaints: Sequence[Complaint], prepared: Prepared | None = None) -> list[Match | None]:
         """The match of each complaint among the earlier ones (those added before, and those before it in
         ``complaints``), ``None`` when it matches none; then every complaint is remembered. ``prepared``:
@@ -179,19 +205,28 @@ class SimilarityIndex:
         if len(prepared) != len(complaints):
             raise ValueError(f"prepared holds {len(prepared)} texts for {len(complaints)} complaints")
         answers: list[Match | None] = []
+        # where each text's words, pairs and shingles start, as Python ints: the loop slices, never indexes numpy
+        word_at, pair_at, both_at = (
+            [0, *ends.tolist()] for ends in (prepared.word_ends, prepared.pair_ends, prepared.shingle_ends)
+        )
         for i, complaint in enumerate(complaints):
-            words, pairs, both = prepared.row(i)
-            if not len(both):  # nothing to compare (no content words): matches nothing, not remembered
+            if both_at[i] == both_at[i + 1]:  # nothing to compare (no content words): matches nothing, not remembered
                 answers.append(None)
                 continue
-            field_place = place_of(complaint.kelurahan, complaint.kecamatan)
-            place = (field_place or place_of(hashes=words.tolist())) if complaint.opd else None
+            both = prepared.shingles[both_at[i] : both_at[i + 1]]
+            pairs = prepared.pairs[pair_at[i] : pair_at[i + 1]]
+            field_place = _field_place(complaint.kelurahan, complaint.kecamatan)
+            if complaint.opd:
+                place = field_place or place_of(hashes=prepared.words[word_at[i] : word_at[i + 1]].tolist())
+            else:
+                place = None
             bands = prepared.keys[i]
             match = self._resubmission(both, bands.tolist(), field_place, complaint.day)
+            evidence = self._evidence(pairs) if place is not None else set()
             if match is None and place is not None:
-                match = self._related(place, complaint, pairs)
+                match = self._related(place, complaint, evidence)
             answers.append(match)
-            self._remember(complaint, field_place, place, pairs, both, bands)
+            self._remember(complaint, field_place, place, evidence, both, bands)
         return answers
 
     def _resubmission(
@@ -228,12 +263,16 @@ class SimilarityIndex:
         assert earlier is not None
         return Match(earlier, round(best, 4), KIND_RESUBMISSION)
 
-    def _related(self, place: str, complaint: Complaint, pairs: np.ndarray) -> Match | None:
+    def _evidence(self, pairs: np.ndarray) -> set[int]:
+        """The word pairs of a text that the related rule compares (without the common ones, if so configured)."""
+        own = set(pairs.tolist())
+        return own - load_common_pairs() if self.config.related_skip_common else own
+
+    def _related(self, place: str, complaint: Complaint, own: set[int]) -> Match | None:
         recent = self._places.get((place, str(complaint.opd)))
         least = self.config.related_min_pairs
-        if not recent or len(pairs) < least:
+        if not recent or len(own) < least:
             return None
-        own = set(pairs.tolist())
         window = self.config.window_days
         best_key, best = "", 0.0
         for key, day, other in recent:
@@ -254,7 +293,7 @@ class SimilarityIndex:
         complaint: Complaint,
         field_place: str | None,
         place: str | None,
-        pairs: np.ndarray,
+        pairs: set[int],
         both: np.ndarray,
         bands: np.ndarray,
     ) -> None:
@@ -282,4 +321,4 @@ class SimilarityIndex:
                     self._places.popitem(last=False)
             else:
                 self._places.move_to_end(where)
-            recent.append((complaint.key, complaint.day, array("I", pairs.tolist())))
+            recent.append((complaint.key, complaint.day, array("I", pairs)))

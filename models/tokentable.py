@@ -22,6 +22,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from models.cues import candidate_cues, cues_to_try, load_cues
+from models.minhash import word_hash
 from models.stem import stem_word
 from models.stemgate import KnownStemGate
 from models.text import load_stopwords, token_runs, words_of_run
@@ -90,6 +91,12 @@ class ReadChunk:
     kept: np.ndarray
     kept_text: np.ndarray
     kept_count: np.ndarray
+    form_hash: np.ndarray  # the table's CRC-32 of every form (models.minhash.word_hash)
+
+    def content_words(self) -> tuple[np.ndarray, np.ndarray]:
+        """The kept forms as :func:`models.minhash.content_hashes` gives them, for all texts one after another
+        (uint32), and where each text's end: what :func:`models.minhash.prepare_words` reads."""
+        return self.form_hash[self.kept], np.cumsum(self.kept_count, dtype=np.int64)
 
 
 class TokenTable:
@@ -133,6 +140,7 @@ class TokenTable:
         self._form_stop = _Growing(np.bool_)
         self._form_stem = _Growing(np.int64)
         self._form_cues = _Growing(np.uint64)
+        self._form_hash = _Growing(np.uint32)
         self._char_indptr = _Growing(np.int64)
         self._char_indptr.extend([0])
         self._char_indices = _Growing(np.int32)
@@ -216,6 +224,7 @@ class TokenTable:
         self._form_stop.extend(stops)
         self._form_stem.extend(stems)
         self._form_cues.extend(np.asarray(cue_bits, dtype=np.uint64))
+        self._form_hash.extend([word_hash(form) for form in forms])
         self._char_indptr.extend(self._char_indptr.array[-1] + np.cumsum(per_form))
         self._char_indices.extend(keys % width)
         self._char_counts.extend(times)
@@ -273,7 +282,8 @@ class TokenTable:
         form_text = np.repeat(token_text, sizes)
         kept = ~self._form_stop.array[forms]
         kept_text = form_text[kept]
-        return ReadChunk(n, forms, form_text, forms[kept], kept_text, np.bincount(kept_text, minlength=n))
+        counts = np.bincount(kept_text, minlength=n)
+        return ReadChunk(n, forms, form_text, forms[kept], kept_text, counts, self._form_hash.array)
 
     def char_counts(self, read: ReadChunk) -> sp.csr_matrix:
         """(n_texts, n_char_columns) counts of the character n-grams of the kept forms."""

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
-from batch.duplicates import DUPLICATE_COLUMNS
+from batch.duplicates import DUPLICATE_COLUMNS, DuplicateFinder
 from batch.run import BatchError, BatchOptions, classify_file
+from benchmarks.resubmit import speed_input
 
 # Team-written complaints (no real data).
 POTHOLE = "Jalan di depan SDN 3 Kenjeran berlubang besar, sudah dua motor jatuh minggu ini, mohon segera diperbaiki"
@@ -142,3 +144,35 @@ def test_missing_text_column_is_still_a_batch_error(tmp_path: Path, sample_model
     pd.DataFrame({"isi": ["jalan rusak"]}).to_csv(source, index=False)
     with pytest.raises(BatchError, match='text column "teks" not in'):
         classify_file(source, tmp_path / "keluar.csv", sample_model_dir, options())
+
+
+def _speed_rows(tmp_path: Path, samples_csv: Path, rows: int) -> Path:
+    """``rows`` rows as the duplicates benchmark makes them (re-worded copies of earlier complaints), from the
+    team-written samples with invented places and dates."""
+    frame = pd.read_csv(samples_csv, dtype=str)
+    rng = np.random.default_rng(3)
+    frame["kelurahan"] = rng.choice(["Tambak Wedi", "Sidodadi", "Keputran", None], size=len(frame))
+    frame["kecamatan"] = rng.choice(["Kenjeran", "Simokerto", None], size=len(frame))
+    frame["tanggal"] = [f"2024-03-{day:02d}" for day in rng.integers(1, 29, size=len(frame))]
+    return speed_input(frame, rows, tmp_path / "masuk.csv", seed=4, originals_share=0.12)
+
+
+def test_duplicates_equal_a_plain_search_of_the_texts(
+    tmp_path: Path, sample_model_dir: Path, samples_csv: Path
+) -> None:
+    # The batch job hashes the words the router has read; a plain search reads the texts again
+    # (SimilarityIndex.prepare of the texts): every answer must be the same.
+    source = _speed_rows(tmp_path, samples_csv, 3000)
+    outputs = {jobs: tmp_path / f"keluar-{jobs}.csv" for jobs in (1, 2)}
+    for jobs, out in outputs.items():
+        classify_file(source, out, sample_model_dir, options(chunk_size=400, jobs=jobs))
+    routed = read(outputs[1])
+    finder = DuplicateFinder(options())
+    plain = finder.mark(routed.drop(columns=list(DUPLICATE_COLUMNS)))  # one chunk, prepared from the texts
+    assert plain["duplicate_of"].fillna("").tolist() == routed["duplicate_of"].tolist()
+    assert plain["duplicate_kind"].fillna("").tolist() == routed["duplicate_kind"].tolist()
+    scores = pd.to_numeric(routed["duplicate_score"])
+    assert np.allclose(plain["duplicate_score"], scores, equal_nan=True, rtol=0, atol=0)
+    assert outputs[1].read_bytes() == outputs[2].read_bytes()
+    kinds = routed["duplicate_kind"].value_counts()
+    assert kinds["ulang"] > 2000 and kinds.get("terkait", 0) > 0  # both rules ran on this input

@@ -20,6 +20,7 @@ from sklearn.pipeline import Pipeline
 from models import tokentable
 from models.cues import load_cues
 from models.encoder import ChunkEncoder
+from models.minhash import content_hashes
 from models.router import ComplaintRouter
 from models.tokentable import char_wb_ngrams
 from tests.conftest import shared_data_or_skip
@@ -278,3 +279,15 @@ def test_warmed_table_reads_real_complaints_as_a_cold_one(
         _assert_equal(a.cues, b.cues)
         assert a.surface == b.surface
         assert a.cue_phrases == b.cue_phrases
+
+
+def test_read_words_are_the_content_hashes_of_each_text(sample_router: ComplaintRouter, samples_csv: Path) -> None:
+    # what --duplicates hashes instead of reading each text a second time (models.minhash.prepare_words)
+    texts = EDGE_TEXTS + _sample_texts(samples_csv)[:200]
+    read = sample_router.features_.encode(texts).read
+    assert read is not None
+    words, ends = read.content_words()
+    assert words.dtype == np.uint32 and len(ends) == len(texts)
+    by_text = np.split(words, ends[:-1])
+    assert [w.tolist() for w in by_text] == [content_hashes(t) for t in texts]
+    assert sum(len(w) for w in by_text) > 2000

@@ -9,7 +9,16 @@ import sys
 import numpy as np
 import pytest
 
-from models.minhash import band_keys, content_hashes, jaccard, prepare, shingles, signatures, word_hash
+from models.minhash import (
+    band_keys,
+    content_hashes,
+    jaccard,
+    prepare,
+    prepare_words,
+    shingles,
+    signatures,
+    word_hash,
+)
 
 TEXT = "Jalan di depan SDN 3 Kenjeran berlubang besar, sudah dua motor jatuh minggu ini"
 
@@ -81,3 +90,19 @@ def test_band_keys_are_the_same_in_every_process() -> None:
     here = prepare(["jalan rusak parah di kenjeran"], bands=4, rows_per_band=2).keys.tolist()
     assert runs[0] == runs[1] == f"{here}\n"
     assert band_keys(signatures([{1, 2}], 4), 2).shape == (1, 2)
+
+
+def test_prepare_words_equals_prepare_of_the_texts() -> None:
+    texts = [TEXT, "", "yang dan di", "jalan rusak", "jalan", TEXT.upper() + " jalan rusak jalan rusak"]
+    plain = prepare(texts, bands=6, rows_per_band=2)
+    hashes = [content_hashes(t) for t in texts]
+    words = np.asarray([h for text in hashes for h in text], dtype=np.uint32)
+    given = prepare_words(words, np.cumsum([len(h) for h in hashes]), bands=6, rows_per_band=2)
+    assert np.array_equal(plain.keys, given.keys)
+    for i, text in enumerate(texts):
+        pairs, both = shingles(content_hashes(text))
+        assert [part.tolist() for part in given.row(i)] == [part.tolist() for part in plain.row(i)]
+        assert set(given.row(i)[1].tolist()) == pairs and set(given.row(i)[2].tolist()) == both
+        assert len(given.row(i)[2]) == len(both)  # each shingle once
+    # TEXT's pairs, then (last word, jalan), (jalan, rusak), (rusak, jalan): the second (jalan, rusak) not again
+    assert len(given.row(5)[1]) == len(content_hashes(TEXT)) - 1 + 3

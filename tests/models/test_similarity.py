@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from models.minhash import content_hashes
+from models.minhash import content_hashes, pair_hash, word_hash
 from models.similarity import (
     KIND_RELATED,
     KIND_RESUBMISSION,
     Complaint,
     SimilarityConfig,
     SimilarityIndex,
+    load_common_pairs,
     place_of,
 )
 
@@ -75,7 +76,10 @@ def test_different_kelurahan_fields_are_never_a_resubmission() -> None:
     assert answers == [None, None]
 
 
-RELATED_A = "Lampu PJU di jalan Kenjeran mati sejak tiga hari, gelap sekali kalau malam dan rawan begal."
+# What they share besides common pairs ("lampu penerangan jalan umum"): the street and the mosque it is near.
+RELATED_A = (
+    "Sudah tiga hari lampu PJU di jalan Kenjeran dekat masjid padam, jamaah subuh jalan dalam gelap dan rawan begal."
+)
 RELATED_B = "Tolong lampu PJU mati di jalan Kenjeran dekat masjid, malam gelap, warga takut lewat."
 
 
@@ -169,3 +173,25 @@ def test_memory_is_bounded_by_max_rows() -> None:
 def test_bad_config_is_a_clear_error(field: str, value: float, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         SimilarityConfig(**{field: value})
+
+
+# Team-written: two street lights out on two different streets of one kelurahan. What they share is the name
+# of the fault (PJU: "penerangan jalan umum") and a polite formula, all common pairs.
+LIGHTS_A = "Mohon bantuan, lampu PJU mati di gang Melati, gelap gulita sejak kemarin"
+LIGHTS_B = "Mohon bantuan PJU mati depan musholla Al Ikhlas, perumahan Griya Asri blok C"
+
+
+@pytest.mark.parametrize(("skip", "related"), [(False, True), (True, False)])
+def test_common_pairs_are_no_evidence_of_the_same_problem(skip: bool, related: bool) -> None:
+    common = load_common_pairs()
+    assert {
+        pair_hash(word_hash("penerangan"), word_hash("jalan")),
+        pair_hash(word_hash("mohon"), word_hash("bantuan")),
+    } <= common
+    complaints = [
+        Complaint("L1", LIGHTS_A, kelurahan="Tambak Wedi", opd="Dinas Perhubungan", day=100),
+        Complaint("L2", LIGHTS_B, kelurahan="Tambak Wedi", opd="Dinas Perhubungan", day=101),
+    ]
+    config = SimilarityConfig(related_skip_common=skip, related_threshold=0.25)
+    _, match = SimilarityIndex(config).add(complaints)
+    assert (match is not None and match.kind == KIND_RELATED) is related

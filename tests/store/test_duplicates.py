@@ -14,7 +14,8 @@ T0 = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
 # Team-written complaints (no real data).
 POTHOLE = "Jalan di depan SDN 3 Kenjeran berlubang besar, sudah dua motor jatuh minggu ini, mohon segera diperbaiki"
 LAMP_A = "Lampu PJU di jalan Sidodadi gang 4 mati sejak tiga hari, gelap sekali kalau malam dan rawan"
-LAMP_B = "Warga takut lewat malam karena gelap gulita, tolong lampu PJU jalan Sidodadi segera diperbaiki petugas"
+# Besides the common PJU pairs ("lampu penerangan jalan umum"), the two share the street and its gang.
+LAMP_B = "Warga takut lewat malam karena gelap gulita, tolong lampu PJU jalan Sidodadi gang 4 segera diperbaiki petugas"
 OTHER = "Sampah di pasar Keputran tidak diangkut sudah seminggu, baunya sampai ke rumah warga"
 
 
