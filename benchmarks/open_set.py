@@ -20,12 +20,10 @@ from __future__ import annotations
 
 import argparse
 import logging
-import shlex
 import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -35,8 +33,7 @@ if __package__ in (None, ""):  # run as a script: make ``benchmarks`` importable
     sys.path.insert(0, str(REPO))
 
 from benchmarks.quality import CORPORA, load_corpus, machine_info  # noqa: E402
-from benchmarks.report import write_section  # noqa: E402
-from training.data import DataError  # noqa: E402
+from benchmarks.report import run_and_write  # noqa: E402
 from training.openset_eval import CURVE_TARGETS, LeaveOutResult, OperatingPoint, leave_classes_out  # noqa: E402
 
 __all__ = ["Draw", "main", "open_set_section"]
@@ -216,24 +213,15 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark; 0 on success, 2 with a one-line reason when the data cannot be used."""
     args = parse_args(argv)
-    shown = sys.argv[1:] if argv is None else list(argv)
-    command = " ".join(["python", "benchmarks/open_set.py", *(shlex.quote(a) for a in shown)])
-    started = datetime.now(UTC)
-    clock = time.perf_counter()
-    machine = machine_info()  # before the draws: the commit they ran on
-    try:
-        draws = run(args.data_dir, args.corpora, args.draws, args.seed)
-    except DataError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    run_line = (
-        f"Run {started:%Y-%m-%d %H:%M} UTC in {(time.perf_counter() - clock) / 60:.1f} min, commit "
-        f"{machine['commit']}; {machine['nproc']} CPUs ({machine['cpu']}, shared with other work)."
+    return run_and_write(
+        "benchmarks/open_set.py",
+        argv,
+        output=args.output,
+        heading=SECTION,
+        machine=machine_info(),
+        measure=lambda: run(args.data_dir, args.corpora, args.draws, args.seed),
+        render=lambda draws, command, run_line: open_set_section(draws, command=command, run_line=run_line),
     )
-    body = open_set_section(draws, command=command, run_line=run_line)
-    write_section(args.output, SECTION, body)
-    print(f"{SECTION}\n\n{body}")
-    return 0
 
 
 if __name__ == "__main__":

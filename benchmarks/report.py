@@ -10,11 +10,17 @@ from __future__ import annotations
 import math
 import os
 import re
+import shlex
+import sys
 import tempfile
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+from training.data import DataError
 
 __all__ = [
     "ROWS",
@@ -31,6 +37,8 @@ __all__ = [
     "targets_for",
     "write_section",
 ]
+
+T = TypeVar("T")
 
 SECTION = "## Quality"
 NEW_DOCUMENT = "# Benchmarks\n"
@@ -238,3 +246,36 @@ def write_section(path: Path, heading: str, body: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def run_and_write(
+    script: str,
+    argv: Sequence[str] | None,
+    *,
+    output: Path,
+    heading: str,
+    machine: dict[str, Any],
+    measure: Callable[[], T],
+    render: Callable[[T, str, str], str],
+) -> int:
+    """The ``main`` of a benchmark that writes one section: ``measure()``, then ``render(result, command,
+    run_line)`` written under ``heading`` of ``output`` and printed. ``machine`` (:func:`benchmarks.quality.
+    machine_info`, taken before measuring: the commit it ran on) names the run. 0 on success; 2 with a one-line
+    reason when the data cannot be used (:class:`training.data.DataError`)."""
+    shown = sys.argv[1:] if argv is None else list(argv)
+    command = " ".join(["python", script, *(shlex.quote(a) for a in shown)])
+    started = datetime.now(UTC)
+    clock = time.perf_counter()
+    try:
+        result = measure()
+    except DataError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    run_line = (
+        f"Run {started:%Y-%m-%d %H:%M} UTC in {(time.perf_counter() - clock) / 60:.1f} min, commit "
+        f"{machine['commit']}; {machine['nproc']} CPUs ({machine['cpu']}, shared with other work)."
+    )
+    body = render(result, command, run_line)
+    write_section(output, heading, body)
+    print(f"{heading}\n\n{body}")
+    return 0

@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from benchmarks.fewshot_units import Setting, choose, measure, section, stratified_folds
+from benchmarks.fewshot_cv import Setting, choose, stratified_folds
+from benchmarks.fewshot_units import measure, section
 from models.fewshot import Catalogue
 from models.router import ComplaintRouter
 from training.data import Dataset, load_catalogue, load_dataset
