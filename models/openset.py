@@ -81,13 +81,18 @@ def neighbour_similarity(Z: sp.spmatrix, reference_t: sp.csr_matrix, k: int) -> 
     k = max(1, min(k, n_ref))
     if Z.shape[0] == 1:  # one complaint (the API): gather the reference rows of its features, no product set-up
         S1 = reference_t[Z.indices].T @ Z.data  # same products, summed in the same order as ``Z @ reference_t``
-        out[0] = np.partition(S1, n_ref - k)[n_ref - k :].mean()
-        return out
+        return _mean_of_largest(S1[np.newaxis, :], k)
     for start in range(0, Z.shape[0], _BATCH):
         block = Z if Z.shape[0] <= _BATCH else Z[start : start + _BATCH]
         S = (block @ reference_t).toarray()
-        out[start : start + _BATCH] = np.partition(S, n_ref - k, axis=1)[:, n_ref - k :].mean(axis=1)
+        out[start : start + _BATCH] = _mean_of_largest(S, k)
     return out
+
+
+def _mean_of_largest(S: np.ndarray, k: int) -> np.ndarray:
+    """Mean of the ``k`` largest values of each row of ``S``."""
+    n = S.shape[1]
+    return np.partition(S, n - k, axis=1)[:, n - k :].mean(axis=1)
 
 
 def _scale(values: np.ndarray) -> tuple[float, float]:

@@ -309,7 +309,7 @@ class ComplaintRouter(ClassifierMixin, BaseEstimator):
     def route(self, X: Any, *, places: Sequence[Place | None] | None = None) -> Routing:
         """Top-k OPDs, urgency, needs_review and unit of many texts as arrays, without explanations;
         ``places`` holds each text's location fields (or None)."""
-        return self._route(as_texts(X), places=places)[0]
+        return self._route(as_texts(X), places=places)
 
     def units_for(self, X: Any, opd: Sequence[str], *, places: Sequence[Place | None] | None = None) -> np.ndarray:
         """The unit of each text were it routed to ``opd`` (an admin's choice, or the true label in evaluation)."""
@@ -330,7 +330,7 @@ class ComplaintRouter(ClassifierMixin, BaseEstimator):
 
     def _route(
         self, texts: list[str], *, explain: bool = False, places: Sequence[Place | None] | None = None
-    ) -> tuple[Routing, EncodedChunk]:
+    ) -> Routing:
         check_is_fitted(self)
         prepared = self._prepared()
         encoded = self._encode(texts, explain=explain)
@@ -363,14 +363,16 @@ class ComplaintRouter(ClassifierMixin, BaseEstimator):
         reasons = review_reasons(unsure, outside)
         units = self._units(Z, self.classes_[top[:, 0]] if k else np.asarray([], dtype=object), texts, places)
         flagged = unsure | outside
-        return Routing(self.classes_, top, top_scores, levels, level_scores, flagged, reasons, units, encoded), encoded
+        return Routing(self.classes_, top, top_scores, levels, level_scores, flagged, reasons, units, encoded)
 
     def suggest(
         self, X: Any, *, explain: bool = True, places: Sequence[Place | None] | None = None
     ) -> list[Suggestion]:
         """Top-k OPDs with scores, urgency with score, needs_review, the unit and, if asked, the reasons."""
         texts = as_texts(X)
-        routing, encoded = self._route(texts, explain=explain, places=places)
+        routing = self._route(texts, explain=explain, places=places)
+        encoded = routing.encoded
+        assert encoded is not None  # _route always records what it routed from
         suggestions = []
         for i in range(len(routing)):
             opd = [
