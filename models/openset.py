@@ -44,6 +44,8 @@ from sklearn.base import BaseEstimator
 from sklearn.svm import LinearSVC
 from sklearn.utils.validation import check_is_fitted
 
+from models.gather import gathered_sum
+
 __all__ = [
     "REASON_OUTSIDE",
     "REASON_UNSURE",
@@ -79,8 +81,8 @@ def neighbour_similarity(Z: sp.spmatrix, reference_t: sp.csr_matrix, k: int) -> 
     if n_ref == 0 or Z.shape[0] == 0:
         return out
     k = max(1, min(k, n_ref))
-    if Z.shape[0] == 1:  # one complaint (the API): gather the reference rows of its features, no product set-up
-        S1 = reference_t[Z.indices].T @ Z.data  # same products, summed in the same order as ``Z @ reference_t``
+    if Z.shape[0] == 1:  # one complaint (the API): sum the reference rows of its features where they lie
+        S1 = gathered_sum(reference_t, Z.indices, Z.data)  # the same sums, in the same order, as ``Z @ reference_t``
         return _mean_of_largest(S1[np.newaxis, :], k)
     for start in range(0, Z.shape[0], _BATCH):
         block = Z if Z.shape[0] <= _BATCH else Z[start : start + _BATCH]
