@@ -8,6 +8,14 @@ not shown. Texts are printed to the terminal for reading only; the CSV written h
 ``verdict`` column (fill in ``related``, ``not_related`` or ``unsure``)::
 
     python benchmarks/draw_related_pairs.py --output benchmarks/related_pairs_third.csv --seed 15
+
+With ``--flagged MODEL_DIR`` it draws instead from the pairs the engine calls ``terkait`` when
+``disposisi classify --duplicates`` reads the whole corpus in date order (:mod:`benchmarks.related_sample`):
+``--count`` of them at random with ``--seed``, none already in an earlier set, shown in the order drawn with
+the score hidden; the CSV gets ``verdict`` and ``reason`` (a category, never personal data) to fill in::
+
+    python benchmarks/draw_related_pairs.py --output benchmarks/related_pairs_flagged.csv --seed 17 \
+        --flagged var/surabaya-s7 --count 60
 """
 
 from __future__ import annotations
@@ -23,7 +31,8 @@ if str(REPO) not in sys.path:
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from benchmarks.duplicates import HELD_OUT, PAIRS, _days, corpus  # noqa: E402
+from benchmarks.duplicates import HELD_OUT, PAIRS, THIRD, _days, corpus  # noqa: E402
+from benchmarks.related_sample import draw_flagged, engine_matches, known_pairs  # noqa: E402
 from models.minhash import content_hashes  # noqa: E402
 
 WINDOW_DAYS = 14
@@ -69,14 +78,37 @@ def draw(pairs: pd.DataFrame, high: int, low: int, rng: np.random.Generator) -> 
     return pd.DataFrame(chosen).reset_index(drop=True)
 
 
+def drawn_flagged(frame: pd.DataFrame, args: argparse.Namespace) -> None:
+    """``--flagged``: print ``--count`` of the engine's ``terkait`` pairs for reading, write their ids."""
+    matches = engine_matches(frame, args.flagged)
+    related = int((matches["kind"] == "terkait").sum())
+    drawn = draw_flagged(matches, "terkait", known_pairs((PAIRS, HELD_OUT, THIRD)), args.count, args.seed)
+    texts = dict(zip(frame["id"].astype(str), frame["teks"].astype(str), strict=True))
+    places = {str(r["id"]): f"{r['kecamatan']} / {r['kelurahan']} / {r['tanggal']}" for r in frame.to_dict("records")}
+    for n, pair in enumerate(drawn.itertuples(index=False), start=1):  # for reading on the terminal only
+        print(f"--- {n}. {pair.id_a} / {pair.id_b}")
+        for key in (pair.id_a, pair.id_b):
+            print(f"[{places[key]}] {texts[key]}")
+        print()
+    drawn[["id_a", "id_b"]].assign(verdict="", reason="").to_csv(args.output, index=False)
+    print(
+        f"{len(drawn)} of {related} terkait pairs -> {args.output} (ids only; fill in verdict, reason)", file=sys.stderr
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--output", type=Path, required=True)
     parser.add_argument("--seed", type=int, default=15)
     parser.add_argument("--high", type=int, default=30)
     parser.add_argument("--low", type=int, default=15)
+    parser.add_argument("--flagged", type=Path, metavar="MODEL_DIR", help="Draw from the engine's terkait pairs.")
+    parser.add_argument("--count", type=int, default=60, help="--flagged: pairs to draw.")
     args = parser.parse_args()
     frame = corpus()
+    if args.flagged is not None:
+        drawn_flagged(frame, args)
+        return
     frame["day"] = _days(frame["tanggal"])
     frame = frame.dropna(subset=["day"])
     excluded: set[str] = set()

@@ -17,7 +17,10 @@ complaints of ../shared/data/surabaya.
 2. **Related** (``terkait``): pairs from the corpus with the same kelurahan and the same OPD within 14 days,
    checked by a person reading both (``benchmarks/related_pairs.csv``: ids and verdict only). Pairs judged
    "not related" are the hard negatives (same OPD and kelurahan, different problem). Each pair is fed to a
-   fresh index in date order with the model's predicted OPD, as the batch job does.
+   fresh index in date order with the model's predicted OPD, as the batch job does. Precision as a user sees it:
+   a checked sample of the pairs ``classify --duplicates`` itself flags ``terkait`` over the whole corpus
+   (:mod:`benchmarks.related_sample`, ``benchmarks/related_pairs_flagged.csv``), written as ``## Related precision``
+   (also by ``--only related``).
 3. **Speed and memory**: ``disposisi classify`` with and without ``--duplicates`` on ``--rows`` rows of which
    most repeat an earlier one (re-worded copies), and the peak RSS at ``--rows`` and ``--large-rows``
    (helpers of ``benchmarks/batch_throughput.py``).
@@ -44,6 +47,7 @@ import pandas as pd  # noqa: E402
 
 from benchmarks.batch_throughput import run_classify, write_section  # noqa: E402
 from benchmarks.memory_trace import table, trace_classify  # noqa: E402
+from benchmarks.related_sample import write_flagged  # noqa: E402
 from benchmarks.resubmit import resubmit, speed_input  # noqa: E402
 from models.artifact import load_model  # noqa: E402
 from models.similarity import (  # noqa: E402
@@ -180,6 +184,7 @@ def related_quality(
         "flagged": tp + fp,
         "precision": tp / (tp + fp) if tp + fp else float("nan"),
         "recall": tp / (tp + fn) if tp + fn else float("nan"),
+        "found": tp,
         "kinds": kinds,
     }
 
@@ -286,8 +291,9 @@ def main() -> None:
     parser.add_argument(
         "--only",
         choices=["memory", "related", "speed"],
-        help="memory: only the sampled memory of --large-rows; related: only both sets of checked pairs; speed: "
-        "only --rows without and with --duplicates, alternating --repeat times (all three print, write nothing).",
+        help="memory: only the sampled memory of --large-rows; related: only the sets of checked pairs (prints the "
+        "variants, writes only the ## Related precision section); speed: only --rows without and with "
+        "--duplicates, alternating --repeat times (memory and speed print, write nothing).",
     )
     parser.add_argument("--repeat", type=int, default=2, help="--only speed: rounds.")
     parser.add_argument(
@@ -326,6 +332,9 @@ def main() -> None:
     held_out = [related_quality(frame, opd_of, replace(base, related_threshold=t), HELD_OUT) for t in thresholds]
     for result in related + held_out:
         print(result, file=sys.stderr)
+    recall = [(path.stem, related_quality(frame, opd_of, base, path)) for path in (PAIRS, HELD_OUT, THIRD)]
+    command = f"`python benchmarks/duplicates.py --model-dir {args.model_dir}{' --only related' * bool(args.only)}`"
+    print(write_flagged(frame, args.model_dir, recall, command, args.output, args.jobs, args.chunk_size))
     if args.only == "related":
         print("\n".join(related_variants(frame, opd_of, base)))
         return
