@@ -1,10 +1,15 @@
-"""Shared fixtures: MLflow pointed at tmp_path, a small model trained once from data/samples."""
+"""Shared fixtures: MLflow pointed at tmp_path, a small model trained once from data/samples, and the
+real-corpus Surabaya model trained once per session for the slow tests that need it."""
 
 from __future__ import annotations
 
+import json
 import os
+import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine
@@ -21,9 +26,12 @@ def _mlflow_in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
     monkeypatch.setenv("MLFLOW_REGISTRY_URI", uri)
-    yield
-    import sys
+    if "mlflow" in sys.modules:
+        # mlflow.set_tracking_uri (training.tracking calls it) outlives the environment of the test that set it
+        import mlflow
 
+        mlflow.set_tracking_uri(uri)
+    yield
     if "mlflow" in sys.modules:
         import mlflow
 
@@ -88,3 +96,37 @@ def unit_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     model_dir = tmp_path_factory.mktemp("unit-model") / "model"
     train_model([UNIT_SAMPLES], model_dir, tracking=False, unit_column="instansi")
     return model_dir
+
+
+@dataclass(frozen=True)
+class TrainedModel:
+    """A model trained by ``disposisi train --json``: its directory, the JSON summary the command printed, and
+    the MLflow tracking (and registry) URI the run was logged to."""
+
+    model_dir: Path
+    summary: dict[str, Any]
+    tracking_uri: str
+
+
+@pytest.fixture(scope="session")
+def surabaya_model(tmp_path_factory: pytest.TempPathFactory) -> TrainedModel:
+    """``disposisi train`` on surabaya ``train.csv``, evaluated on ``dev.csv``, with both urgency files (each
+    labels only the rows of its own split: the ids are disjoint), trained once per session (over 2 minutes)
+    and tracked in an MLflow store of its own. Skips as :func:`shared_data_or_skip` does."""
+    data = shared_data_or_skip() / "surabaya"
+    from typer.testing import CliRunner
+
+    from disposisi.cli import app
+
+    folder = tmp_path_factory.mktemp("surabaya-model")
+    uri = f"sqlite:///{folder / 'mlflow.db'}"
+    urgency = ["--urgency-labels", str(data / "urgensi_train.csv"), "--urgency-labels", str(data / "urgensi_dev.csv")]
+    arguments = ["-q", "train", str(data / "train.csv"), "--eval", str(data / "dev.csv"), *urgency]
+    arguments += ["--model-dir", str(folder / "model"), "--tracking-uri", uri, "--json"]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(folder)  # MLflow's artifacts go beside its store, not into the checkout
+        patch.setenv("MLFLOW_TRACKING_URI", uri)
+        patch.setenv("MLFLOW_REGISTRY_URI", uri)
+        result = CliRunner().invoke(app, arguments)
+    assert result.exit_code == 0, result.stderr
+    return TrainedModel(folder / "model", json.loads(result.stdout), uri)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 from pathlib import Path
@@ -10,7 +11,8 @@ from typing import Any
 import nbformat
 import pytest
 
-from tests.conftest import REPO, shared_data_or_skip
+from tests.conftest import REPO, TrainedModel, shared_data_or_skip
+from training.data import load_dataset
 
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
 ERROR_ANALYSIS = REPO / "notebooks" / "error_analysis.ipynb"
@@ -74,10 +76,23 @@ def _executed(
 
 
 @pytest.mark.slow
-def test_error_analysis_runs_top_to_bottom(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_error_analysis_runs_top_to_bottom(
+    surabaya_model: TrainedModel, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The notebook's loaded-model branch: DISPOSISI_NOTEBOOK_MODEL_DIR names the session's Surabaya model (the
+    ``surabaya_model`` fixture, shared with tests/training/test_real_corpora.py) instead of the notebook training
+    its own. That model learned from the same rows as the notebook's two-line training branch, with the same
+    defaults (checked here on the training data it recorded); the training branch runs when the variable is
+    unset, as it is outside the tests."""
     data = shared_data_or_skip()
-    monkeypatch.delenv("DISPOSISI_NOTEBOOK_MODEL_DIR", raising=False)
-    outputs, shown = _executed(ERROR_ANALYSIS, tmp_path, monkeypatch, {"DISPOSISI_DATA_DIR": str(data)})
+    corpus = data / "surabaya"
+    notebook_train = load_dataset([corpus / "train.csv"], urgency_files=[corpus / "urgensi_train.csv"]).summary()
+    recorded = json.loads((surabaya_model.model_dir / "model.json").read_text(encoding="utf-8"))["data"]["train"]
+    differ = {k: (recorded[k], v) for k, v in notebook_train.items() if k != "sha256" and recorded[k] != v}
+    assert not differ, f"the shared model's training data is not the notebook's: {differ}"
+    env = {"DISPOSISI_DATA_DIR": str(data), "DISPOSISI_NOTEBOOK_MODEL_DIR": str(surabaya_model.model_dir)}
+    outputs, shown = _executed(ERROR_ANALYSIS, tmp_path, monkeypatch, env)
+    assert "loaded from DISPOSISI_NOTEBOOK_MODEL_DIR" in shown
     figures = [o for o in outputs if o.output_type == "display_data" and "image/png" in o.get("data", {})]
     assert len(figures) >= 4  # per-class F1, OPD confusion, reliability + coverage, urgency + tinggi scores
     assert "expected calibration error" in shown
