@@ -11,11 +11,12 @@ not shown. Texts are printed to the terminal for reading only; the CSV written h
 
 With ``--flagged MODEL_DIR`` it draws instead from the pairs the engine calls ``terkait`` when
 ``disposisi classify --duplicates`` reads the whole corpus in date order (:mod:`benchmarks.related_sample`):
-``--count`` of them at random with ``--seed``, none already in an earlier set, shown in the order drawn with
-the score hidden; the CSV gets ``verdict`` and ``reason`` (a category, never personal data) to fill in::
+``--count`` of them at random with ``--seed``, none already in an earlier set (any ``related_pairs*.csv``),
+shown in the order drawn with the score hidden; the CSV gets ``verdict`` and ``reason`` (a category, never
+personal data) to fill in (the second sample, after the spot veto)::
 
-    python benchmarks/draw_related_pairs.py --output benchmarks/related_pairs_flagged.csv --seed 17 \
-        --flagged var/surabaya-s7 --count 60
+    python benchmarks/draw_related_pairs.py --output benchmarks/related_pairs_flagged2.csv --seed 23 \
+        --flagged var/surabaya-s7 --count 50
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ if str(REPO) not in sys.path:
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from benchmarks.duplicates import HELD_OUT, PAIRS, THIRD, _days, corpus  # noqa: E402
+from benchmarks.duplicates import HELD_OUT, PAIRS, _days, corpus  # noqa: E402
 from benchmarks.related_sample import draw_flagged, engine_matches, known_pairs  # noqa: E402
 from models.minhash import content_hashes  # noqa: E402
 
@@ -82,7 +83,8 @@ def drawn_flagged(frame: pd.DataFrame, args: argparse.Namespace) -> None:
     """``--flagged``: print ``--count`` of the engine's ``terkait`` pairs for reading, write their ids."""
     matches = engine_matches(frame, args.flagged)
     related = int((matches["kind"] == "terkait").sum())
-    drawn = draw_flagged(matches, "terkait", known_pairs((PAIRS, HELD_OUT, THIRD)), args.count, args.seed)
+    earlier = [path for path in sorted(PAIRS.parent.glob("related_pairs*.csv")) if path != args.output]
+    drawn = draw_flagged(matches, "terkait", known_pairs(earlier), args.count, args.seed)
     texts = dict(zip(frame["id"].astype(str), frame["teks"].astype(str), strict=True))
     places = {str(r["id"]): f"{r['kecamatan']} / {r['kelurahan']} / {r['tanggal']}" for r in frame.to_dict("records")}
     for n, pair in enumerate(drawn.itertuples(index=False), start=1):  # for reading on the terminal only

@@ -5,8 +5,11 @@ The three earlier sets of checked pairs (``benchmarks/related_pairs*.csv``) were
 a precision over the few candidates the rule happens to flag (6 on the third set). Here the population is the
 other way round: every pair the batch job calls ``terkait`` when it reads the whole corpus in date order
 (``disposisi classify --duplicates``, the same code path as a user's backlog), a seeded random sample of them
-read by a person (``benchmarks/related_pairs_flagged.csv``: ids, verdict and a reason category, never text).
-Precision on that sample, with a Wilson interval, is the precision a user sees in the output.
+read by a person (ids, verdict and a reason category, never text). Precision on such a sample, with a Wilson
+interval, is the precision a user sees in the output. Two samples (:data:`SAMPLES`):
+``related_pairs_flagged.csv`` was read before the spot veto of :mod:`models.similarity` was chosen and motivated
+it (*seen*); ``related_pairs_flagged2.csv`` was drawn from the pairs the rule with the veto flags, after it was
+chosen, and never used to choose anything (*held out*).
 
 Nothing here reads a complaint's text except to write the classify input in a temporary folder; the sample
 CSV and every figure hold ids and counts only.
@@ -28,7 +31,9 @@ from benchmarks.batch_throughput import run_classify, write_section
 
 __all__ = [
     "FLAGGED",
+    "FRESH",
     "INPUT_COLUMNS",
+    "SAMPLES",
     "draw_flagged",
     "engine_matches",
     "flagged_precision",
@@ -39,7 +44,9 @@ __all__ = [
     "write_flagged",
 ]
 
-FLAGGED = Path(__file__).with_name("related_pairs_flagged.csv")
+FLAGGED = Path(__file__).with_name("related_pairs_flagged.csv")  # read before the spot veto was chosen: seen
+FRESH = Path(__file__).with_name("related_pairs_flagged2.csv")  # drawn after it, never used to choose: held out
+SAMPLES = (("seen", FLAGGED), ("held out", FRESH))
 SECTION = "## Related precision"
 INPUT_COLUMNS = ("id", "tanggal", "teks", "kecamatan", "kelurahan")
 
@@ -138,44 +145,55 @@ def write_flagged(
     jobs: int = 1,
     chunk_size: int = 2_000,
 ) -> str:
-    """Precision of ``terkait`` on :data:`FLAGGED`, against a fresh :func:`engine_matches` of ``frame`` (the
-    corpus in date order), with the ``recall`` of the candidate sets; written to ``output`` as :data:`SECTION`
-    (other sections kept) and returned."""
+    """Precision of ``terkait`` on each of :data:`SAMPLES`, against a fresh :func:`engine_matches` of ``frame``
+    (the corpus in date order), with the ``recall`` of the candidate sets; written to ``output`` as
+    :data:`SECTION` (other sections kept) and returned."""
     matches = engine_matches(frame, model_dir, jobs, chunk_size)
-    result = flagged_precision(pd.read_csv(FLAGGED, comment="#", dtype=str), matches, "terkait")
+    results = [
+        (name, path.name, flagged_precision(pd.read_csv(path, comment="#", dtype=str), matches, "terkait"))
+        for name, path in SAMPLES
+    ]
     when = f"{command} ({time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC; quality figures do not depend on load)."
-    body = flagged_section(result, recall, when)
+    body = flagged_section(results, recall, when)
     write_section(body, output, SECTION)
     return body
 
 
-def flagged_section(result: dict[str, Any], recall: list[tuple[str, dict[str, Any]]], command: str) -> str:
-    """The ``## Related precision`` section: precision on the flagged sample (``result``: :func:`flagged_precision`)
-    and the recall the same rule reaches on the candidate sets (``recall``: name and
-    :func:`benchmarks.duplicates.related_quality` of each)."""
-    low, high = result["interval"]
+def flagged_section(
+    results: list[tuple[str, str, dict[str, Any]]], recall: list[tuple[str, dict[str, Any]]], command: str
+) -> str:
+    """The ``## Related precision`` section: precision on each checked sample of flagged pairs (``results``: its
+    role, file name and :func:`flagged_precision`) and the recall the same rule reaches on the candidate sets
+    (``recall``: name and :func:`benchmarks.duplicates.related_quality` of each)."""
     found = sum(r["found"] for _, r in recall)
     related = sum(r["related"] for _, r in recall)
     flagged = sum(r["flagged"] for _, r in recall)
     per_set = ", ".join(f"{name} {r['found']}/{r['related']} = {r['recall']:.2f}" for name, r in recall)
-    reasons = ", ".join(f"{reason} {count}" for reason, count in result["false_reasons"].items()) or "none"
-    return "\n".join(
-        [
-            command,
-            "",
-            f"`benchmarks/related_pairs_flagged.csv`: {result['checked']} of the pairs the batch job itself calls "
-            "`terkait` (`disposisi classify --duplicates` over surabaya train + dev in date order, the model's "
-            "predicted OPD), drawn at random after the rule was chosen and read by one person; "
-            f"{result['still_flagged']} are still flagged by the rule measured here "
-            f"(of {result['flagged_now']} `terkait` pairs in this run), {result['unsure']} judged unsure and left out.",
-            "",
-            "| flagged pairs judged | related | precision | 95% Wilson interval | recall, pooled candidate sets |",
-            "|---:|---:|---:|---:|---:|",
-            f"| {result['judged']} | {result['related']} | **{result['precision']:.2f}** | {low:.2f}-{high:.2f} | "
-            f"{found}/{related} = {found / related:.2f} |",
-            "",
-            f"Recall (the same rule, `related_pairs.csv`, `_heldout`, `_third`, each pair fed alone to a fresh index, "
-            f"`terkait` or `ulang` counted): {per_set}; precision there {found}/{flagged}. "
-            f"The false ones by reason: {reasons}.",
-        ]
-    )
+    lines = [
+        command,
+        "",
+        "Samples of the pairs the batch job itself calls `terkait` (`disposisi classify --duplicates` over surabaya "
+        f"train + dev in date order, the model's predicted OPD; {results[0][2]['flagged_now']} `terkait` pairs in "
+        "this run), each read by one person; a checked pair counts only while the rule measured here still flags it, "
+        "`unsure` left out.",
+        "",
+        "| sample | checked | still flagged | unsure | judged | related | precision | 95% Wilson interval | "
+        "recall, pooled candidate sets |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, file, result in results:
+        low, high = result["interval"]
+        lines.append(
+            f"| {name} (`{file}`) | {result['checked']} | {result['still_flagged']} | {result['unsure']} | "
+            f"{result['judged']} | {result['related']} | **{result['precision']:.2f}** | {low:.2f}-{high:.2f} | "
+            f"{found}/{related} = {found / related:.2f} |"
+        )
+    lines += [
+        "",
+        f"Recall (the same rule, `related_pairs.csv`, `_heldout`, `_third`, each pair fed alone to a fresh index, "
+        f"`terkait` or `ulang` counted): {per_set}; precision there {found}/{flagged}.",
+    ]
+    for name, _, result in results:
+        reasons = ", ".join(f"{reason} {count}" for reason, count in result["false_reasons"].items()) or "none"
+        lines.append(f"The false ones of the {name} sample by reason: {reasons}.")
+    return "\n".join(lines)

@@ -21,7 +21,13 @@ Two kinds of match, both against complaints seen *earlier* (in input order):
   signal: complaints about two broken street lights in one kelurahan share "lampu", "pju", "mati". So are
   common pairs (with ``related_skip_common``, those of ``resources/common_pairs.txt``, held by more than 0.5% of
   the training complaints: polite formulas such as "mohon bantuan", the names of common faults such as
-  "penerangan jalan umum"), which are left out of both texts' pairs before they are compared.
+  "penerangan jalan umum"), which are left out of both texts' pairs before they are compared. And not at
+  another spot of the place (``related_spot_veto``, :mod:`models.places`): when both texts name a street and
+  no street of one is a street of the other, or both name a house number ("no 12") and they share none, they
+  are not related, however much they share (one sender's lists of addresses, street lights out on two streets
+  of one kelurahan). A street is the word after jalan/jl/gang (titles such as "raya" skipped, a direction such as
+  "lor" or "timur" kept with it: "sidotopo lor" is not "sidotopo kidul"); a common pair such as "jalan rusak"
+  or "penerangan jalan umum" names no street. A text that names neither is not vetoed.
 
 :class:`SimilarityIndex` is pure (no I/O) and bounded: it remembers at most ``max_rows`` complaints for
 re-submissions (the oldest are forgotten first) and ``related_per_place`` per place and OPD among at most
@@ -32,18 +38,18 @@ process and can be stored (:func:`band_keys`).
 
 from __future__ import annotations
 
-import re
 from array import array
 from collections import OrderedDict, deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from typing import Any
 
 import numpy as np
 
+from models import places
 from models.minhash import Prepared, pair_hash, prepare, prepare_words, word_hash
+from models.places import NO_SPOT, Spot, house_numbers, other_spot, place_of, street_positions
 
 __all__ = [
     "KIND_RELATED",
@@ -58,10 +64,6 @@ __all__ = [
 
 KIND_RESUBMISSION = "ulang"
 KIND_RELATED = "terkait"
-_STREET_WORDS = frozenset({"jalan", "jl", "jln", "gang", "gg"})
-# Words that open a street name without naming it ("jalan raya darmo"): the next word is taken too.
-_STREET_PREFIXES = frozenset({"raya", "kampung", "kh", "dr", "ir", "mayjen", "jenderal", "letjen", "kolonel"})
-_NOT_PLACE_RE = re.compile(r"[^a-z0-9]+")
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,7 @@ class SimilarityConfig:
     related_threshold: float = 0.2
     related_min_pairs: int = 2
     related_skip_common: bool = True
+    related_spot_veto: bool = True
     window_days: int = 14
     bands: int = 24
     rows_per_band: int = 2
@@ -111,6 +114,10 @@ class Complaint:
     day: int | None = None  # days since any fixed origin (e.g. the Unix epoch)
 
 
+# What the related rule remembers of a complaint: its key, day, word pairs and spot.
+_Recent = tuple[str, int | None, "array[int]", Spot]
+
+
 @dataclass(frozen=True)
 class Match:
     """The earlier complaint that one repeats: its key, the similarity (0-1) and the kind."""
@@ -120,33 +127,6 @@ class Match:
     kind: str
 
 
-_STREET_HASHES = frozenset(map(word_hash, _STREET_WORDS))
-_STREET_PREFIX_HASHES = frozenset(map(word_hash, _STREET_PREFIXES))
-
-
-def _street(hashes: Sequence[int]) -> str | None:
-    """The street named in a text (the word after jalan/jl/gang, two when the first is a title such as
-    "raya"), as the hashes of its words; ``None`` when the text names none."""
-    for i, word in enumerate(hashes[:-1]):
-        if word in _STREET_HASHES:
-            name = hashes[i + 1 : i + 3] if hashes[i + 1] in _STREET_PREFIX_HASHES else hashes[i + 1 : i + 2]
-            return "-".join(map(str, name))
-    return None
-
-
-def place_of(kelurahan: Any = None, kecamatan: Any = None, hashes: Sequence[int] = ()) -> str | None:
-    """The place of a complaint: the kelurahan the citizen gave, else the kecamatan, else a street named in
-    the text (``hashes``: :func:`content_hashes` of it); ``None`` when nothing places it. Case and
-    punctuation of the fields do not matter."""
-    for value, prefix in ((kelurahan, "kel"), (kecamatan, "kec")):
-        if isinstance(value, str):
-            name = _NOT_PLACE_RE.sub(" ", value.lower()).strip()
-            if name and name not in ("nan", "none", "-"):
-                return f"{prefix}:{name}"
-    street = _street(hashes)
-    return f"jl:{street}" if street else None
-
-
 @lru_cache(maxsize=1)
 def load_common_pairs() -> frozenset[int]:
     """Shingles (:func:`models.minhash.pair_hash`) of the word pairs too common to tell two complaints apart
@@ -154,12 +134,6 @@ def load_common_pairs() -> frozenset[int]:
     body = resources.files("models.resources").joinpath("common_pairs.txt").read_text(encoding="utf-8")
     pairs = (line.split() for line in body.splitlines() if line.strip() and not line.startswith("#"))
     return frozenset(pair_hash(word_hash(first), word_hash(second)) for first, second in pairs)
-
-
-@lru_cache(maxsize=4096)
-def _field_place(kelurahan: str | None, kecamatan: str | None) -> str | None:
-    """:func:`place_of` the location fields alone (cached: a city has a few hundred kelurahan)."""
-    return place_of(kelurahan, kecamatan)
 
 
 class SimilarityIndex:
@@ -182,7 +156,7 @@ class SimilarityIndex:
         self._field_places: list[str | None] = [None] * size
         self._days: list[int | None] = [None] * size
         self._table: dict[int, int] = {}  # band key -> sequence number of the earliest remembered complaint
-        self._places: OrderedDict[tuple[str, str], deque[tuple[str, int | None, array[int]]]] = OrderedDict()
+        self._places: OrderedDict[tuple[str, str], deque[_Recent]] = OrderedDict()
 
     def __len__(self) -> int:
         """How many complaints are remembered for re-submissions."""
@@ -209,13 +183,16 @@ class SimilarityIndex:
         word_at, pair_at, both_at = (
             [0, *ends.tolist()] for ends in (prepared.word_ends, prepared.pair_ends, prepared.shingle_ends)
         )
+        veto = self.config.related_spot_veto
+        named = street_positions(prepared.words, prepared.word_ends) if veto else {}
+        common = load_common_pairs()
         for i, complaint in enumerate(complaints):
             if both_at[i] == both_at[i + 1]:  # nothing to compare (no content words): matches nothing, not remembered
                 answers.append(None)
                 continue
             both = prepared.shingles[both_at[i] : both_at[i + 1]]
             pairs = prepared.pairs[pair_at[i] : pair_at[i + 1]]
-            field_place = _field_place(complaint.kelurahan, complaint.kecamatan)
+            field_place = places.field_place(complaint.kelurahan, complaint.kecamatan)
             if complaint.opd:
                 place = field_place or place_of(hashes=prepared.words[word_at[i] : word_at[i + 1]].tolist())
             else:
@@ -223,10 +200,17 @@ class SimilarityIndex:
             bands = prepared.keys[i]
             match = self._resubmission(both, bands.tolist(), field_place, complaint.day)
             evidence = self._evidence(pairs) if place is not None else set()
+            spot = NO_SPOT
+            if veto and place is not None:
+                at = named.get(i)
+                words = prepared.words[word_at[i] : word_at[i + 1]].tolist() if at is not None else []
+                streets = places.streets(words, common, at) if at is not None else ()
+                numbers = house_numbers(complaint.text)
+                spot = (streets, numbers) if streets or numbers else NO_SPOT
             if match is None and place is not None:
-                match = self._related(place, complaint, evidence)
+                match = self._related(place, complaint, evidence, spot)
             answers.append(match)
-            self._remember(complaint, field_place, place, evidence, both, bands)
+            self._remember(complaint, field_place, place, (evidence, spot), both, bands)
         return answers
 
     def _resubmission(
@@ -268,18 +252,18 @@ class SimilarityIndex:
         own = set(pairs.tolist())
         return own - load_common_pairs() if self.config.related_skip_common else own
 
-    def _related(self, place: str, complaint: Complaint, own: set[int]) -> Match | None:
+    def _related(self, place: str, complaint: Complaint, own: set[int], spot: Spot) -> Match | None:
         recent = self._places.get((place, str(complaint.opd)))
         least = self.config.related_min_pairs
         if not recent or len(own) < least:
             return None
         window = self.config.window_days
         best_key, best = "", 0.0
-        for key, day, other in recent:
+        for key, day, other, theirs in recent:
             if day is not None and complaint.day is not None and abs(day - complaint.day) > window:
                 continue
             shared = len(own.intersection(other))
-            if shared < least:
+            if shared < least or other_spot(spot, theirs):
                 continue
             score = shared / min(len(own), len(other))
             if score > best:
@@ -293,7 +277,7 @@ class SimilarityIndex:
         complaint: Complaint,
         field_place: str | None,
         place: str | None,
-        pairs: set[int],
+        related: tuple[set[int], Spot],
         both: np.ndarray,
         bands: np.ndarray,
     ) -> None:
@@ -321,4 +305,5 @@ class SimilarityIndex:
                     self._places.popitem(last=False)
             else:
                 self._places.move_to_end(where)
-            recent.append((complaint.key, complaint.day, array("I", pairs)))
+            pairs, spot = related
+            recent.append((complaint.key, complaint.day, array("I", pairs), spot))

@@ -124,7 +124,21 @@ def test_flagged_section_reports_precision_interval_and_pooled_recall() -> None:
         ("a", {"found": 8, "related": 19, "flagged": 9, "recall": 8 / 19}),
         ("b", {"found": 5, "related": 15, "flagged": 6, "recall": 5 / 15}),
     ]
-    body = flagged_section(result, recall, "`cmd`")
-    assert "| 57 | 42 | **0.74** | 0.61-0.83 | 13/34 = 0.38 |" in body
+    fresh = {
+        **result,
+        "checked": 50,
+        "still_flagged": 50,
+        "unsure": 6,
+        "judged": 44,
+        "related": 38,
+        "precision": 38 / 44,
+        "interval": wilson(38, 44),
+        "false_reasons": {},
+    }
+    body = flagged_section([("seen", "s.csv", result), ("held out", "h.csv", fresh)], recall, "`cmd`")
+    assert "| seen (`s.csv`) | 60 | 60 | 3 | 57 | 42 | **0.74** | 0.61-0.83 | 13/34 = 0.38 |" in body
+    assert "| held out (`h.csv`) | 50 | 50 | 6 | 44 | 38 | **0.86** | 0.73-0.94 | 13/34 = 0.38 |" in body
     assert "a 8/19 = 0.42, b 5/15 = 0.33; precision there 13/15" in body
-    assert "other problem, same sender 4" in body
+    assert "The false ones of the seen sample by reason: other problem, same sender 4." in body
+    assert "The false ones of the held out sample by reason: none." in body
+    assert "459 `terkait` pairs" in body

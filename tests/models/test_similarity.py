@@ -195,3 +195,70 @@ def test_common_pairs_are_no_evidence_of_the_same_problem(skip: bool, related: b
     config = SimilarityConfig(related_skip_common=skip, related_threshold=0.25)
     _, match = SimilarityIndex(config).add(complaints)
     assert (match is not None and match.kind == KIND_RELATED) is related
+
+
+# Team-written: the same fault (a street light near a mosque) in one kelurahan, the street named in each text.
+SPOT_A = (
+    "Sudah tiga hari lampu PJU di jalan {street} dekat masjid Al Falah padam, jamaah subuh dalam gelap dan rawan begal."
+)
+SPOT_B = "Tolong diperbaiki, PJU mati di jalan {street} dekat masjid Al Falah, malam hari warga takut lewat."
+
+
+def _spot_pair(first: str, second: str, config: SimilarityConfig | None = None) -> bool:
+    """Whether the second of two such texts (same kelurahan field, OPD, week) is related to the first."""
+    complaints = [
+        Complaint("S1", first, kelurahan="Tambak Wedi", opd="Dinas Perhubungan", day=100),
+        Complaint("S2", second, kelurahan="Tambak Wedi", opd="Dinas Perhubungan", day=103),
+    ]
+    _, match = SimilarityIndex(config).add(complaints)
+    return match is not None and match.kind == KIND_RELATED
+
+
+@pytest.mark.parametrize(
+    ("street_a", "street_b", "related"),
+    [
+        ("Kenjeran", "Kenjeran", True),  # the same street
+        ("raya Kenjeran", "Kenjeran", True),  # a title before the name does not make another street
+        ("Kenjeran", "Mulyosari", False),  # another street of the same kelurahan: another spot
+        ("Sidotopo Lor", "Sidotopo Kidul", False),  # a direction after the name makes another street
+        ("Sidotopo Lor", "Sidotopo Lor", True),
+    ],
+)
+def test_texts_naming_different_streets_are_not_related(street_a: str, street_b: str, related: bool) -> None:
+    first, second = SPOT_A.format(street=street_a), SPOT_B.format(street=street_b)
+    assert _spot_pair(first, second) is related
+    assert _spot_pair(first, second, SimilarityConfig(related_spot_veto=False))  # the veto alone decides
+
+
+def test_a_text_naming_no_street_is_not_vetoed() -> None:
+    unnamed = "Tolong diperbaiki, PJU mati dekat masjid Al Falah, malam hari warga takut lewat."
+    assert _spot_pair(SPOT_A.format(street="Kenjeran"), unnamed)
+    assert _spot_pair(unnamed, SPOT_A.format(street="Mulyosari"))
+
+
+def test_a_common_fault_after_jalan_names_no_street() -> None:
+    # "penerangan jalan umum" and "jalan rusak" are common pairs: the word after jalan is no street name there
+    assert _spot_pair(SPOT_A.format(street="Kenjeran"), SPOT_B.format(street="umum"))
+    assert _spot_pair(SPOT_A.format(street="Kenjeran"), SPOT_B.format(street="rusak"))
+
+
+# Team-written: one sender's lists of rubbish to pick up on one street, other house numbers.
+LIST_A = (
+    "Mohon bantuan pengangkutan sampah liar di gang Kenanga no {number}, sampah menumpuk sudah seminggu dan berbau."
+)
+LIST_B = "Sampah belum diangkut petugas di gang Kenanga No.{number}, tolong segera diangkut, baunya menyengat."
+
+
+@pytest.mark.parametrize(
+    ("number_a", "number_b", "related"),
+    [("12", "12", True), ("12", "27", False), ("12", "012", True), ("12", "12A", True)],
+)
+def test_texts_naming_different_house_numbers_are_not_related(number_a: str, number_b: str, related: bool) -> None:
+    first, second = LIST_A.format(number=number_a), LIST_B.format(number=number_b)
+    assert _spot_pair(first, second) is related
+    assert _spot_pair(first, second, SimilarityConfig(related_spot_veto=False))
+
+
+def test_a_long_number_after_no_is_no_house_number() -> None:
+    # a phone number ("no 0812...") says nothing of the spot
+    assert _spot_pair(LIST_A.format(number="081234567890"), LIST_B.format(number="12"))
