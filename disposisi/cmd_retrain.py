@@ -1,7 +1,8 @@
 """``disposisi retrain``: train again on the base data plus the admins' decisions; champion on merit.
 
 A thin wrapper over :func:`training.retrain.retrain_model`. Safe to run from cron: with no new decision since the
-last registered version it prints "nothing to do" and exits 0.
+last registered version it prints "nothing to do" and exits 0. Takes the unit options of ``disposisi train``
+(``--unit-column``, ``--catalogue``, the location columns), and refuses to drop a unit the champion has.
 """
 
 from __future__ import annotations
@@ -13,7 +14,19 @@ from typing import Annotated
 import typer
 
 from disposisi.console import emit, run
-from disposisi.options import AsJson, Encoding, IdColumn, OpdColumn, TextColumn, UrgencyColumn, UrgencyLabels
+from disposisi.options import (
+    AsJson,
+    Catalogue,
+    Encoding,
+    IdColumn,
+    KecamatanColumn,
+    KelurahanColumn,
+    OpdColumn,
+    TextColumn,
+    UnitColumn,
+    UrgencyColumn,
+    UrgencyLabels,
+)
 
 __all__ = ["retrain"]
 
@@ -37,6 +50,17 @@ def retrain(
     urgency_column: UrgencyColumn = None,
     urgency_labels: UrgencyLabels = None,
     id_column: IdColumn = "id",
+    unit_column: UnitColumn = None,
+    kecamatan_column: KecamatanColumn = "kecamatan",
+    kelurahan_column: KelurahanColumn = "kelurahan",
+    catalogue: Catalogue = None,
+    without_unit: Annotated[
+        bool,
+        typer.Option(
+            "--without-unit",
+            help="Retrain without the unit even though the champion (or the model in --model-dir) has one.",
+        ),
+    ] = False,
     review_target: Annotated[
         float, typer.Option(help="Accuracy that complaints not flagged for review must reach.")
     ] = 0.95,
@@ -70,6 +94,11 @@ def retrain(
             urgency_files=urgency_labels or [],
             id_column=id_column,
             encoding=encoding,
+            unit_column=unit_column,
+            kecamatan_column=kecamatan_column,
+            kelurahan_column=kelurahan_column,
+            catalogue=catalogue,
+            without_unit=without_unit,
         )
     )
     emit(result, as_json)

@@ -13,6 +13,7 @@ import typer
 from disposisi.console import emit, run
 from disposisi.options import (
     AsJson,
+    Catalogue,
     Encoding,
     IdColumn,
     KecamatanColumn,
@@ -50,14 +51,7 @@ def train(
     ] = None,
     registered_model: Annotated[str, typer.Option(help="MLflow registered model name.")] = "disposisi",
     promote: Annotated[bool, typer.Option(help="Move the champion alias to this version regardless.")] = False,
-    catalogue: Annotated[
-        Path | None,
-        typer.Option(
-            "--catalogue",
-            help="OPD catalogue CSV (nama, menangani; optional opd): names units with few or no training rows "
-            "(needs --unit-column).",
-        ),
-    ] = None,
+    catalogue: Catalogue = None,
     encoding: Encoding = "utf-8",
     as_json: AsJson = False,
 ) -> None:

@@ -10,6 +10,7 @@ import typer
 
 __all__ = [
     "AsJson",
+    "Catalogue",
     "Encoding",
     "IdColumn",
     "KecamatanColumn",
@@ -48,4 +49,12 @@ KecamatanColumn = Annotated[
 ]
 KelurahanColumn = Annotated[
     str, typer.Option("--kelurahan-column", help="Column with the kelurahan the citizen gave (used when present).")
+]
+Catalogue = Annotated[
+    Path | None,
+    typer.Option(
+        "--catalogue",
+        help="OPD catalogue CSV (nama, menangani; optional opd): names units with few or no training rows "
+        "(needs --unit-column).",
+    ),
 ]

@@ -1,9 +1,9 @@
 """The admins' decisions, kept through SQLAlchemy: an SQLite file by default, any SQLAlchemy URL
 (PostgreSQL: ``postgresql+psycopg2://...``) by setting ``DISPOSISI_FEEDBACK_URL``.
 
-Each row is one decision: the complaint id and text, the OPD and urgency the admin chose, the OPD the
-model suggested and whether the admin kept it. The text is training data, so it is stored, but with
-NIK/KK numbers, phone numbers, e-mail addresses and URLs masked (:func:`mask_text`)
+Each row is one decision: the complaint id and text, the OPD and urgency the admin chose (and, when known, the
+specific unit of that OPD), the OPD the model suggested and whether the admin kept it. The text is training
+data, so it is stored, but with NIK/KK numbers, phone numbers, e-mail addresses and URLs masked (:func:`mask_text`)
 before it reaches the database; the model masks them anyway, so nothing useful is lost. The OPD names,
 which an admin may type freely, are masked the same way (and again when stats or exports show them,
 for rows stored before they were).
@@ -130,19 +130,23 @@ class FeedbackStore:
         urgency: str | None = None,
         suggested_opd: str | None = None,
         model_version: str | None = None,
+        unit: str | None = None,
     ) -> StoredFeedback:
         """Store one decision; ``accepted`` is ``opd == suggested_opd`` when a suggestion is known.
 
-        The text and the free-text OPD names are masked like a complaint (an admin may type a phone number
+        ``unit`` is the specific unit of ``opd`` when known (None, or blank: unknown). The text and the free-text
+        OPD and unit names are masked like a complaint (an admin may type a phone number
         into "another OPD"); the complaint id is stored as given (it is the caller's key, see the README)."""
         opd, complaint_id = mask_text(opd), _no_nul(complaint_id)
         suggested_opd = None if suggested_opd is None else mask_text(suggested_opd)
         accepted = None if suggested_opd is None else opd == suggested_opd
+        unit = mask_text(unit).strip() or None if unit is not None else None
         row = FeedbackRow(
             complaint_id=complaint_id,
             text=mask_text(text),
             opd=opd,
             urgency=urgency,
+            unit=unit,
             suggested_opd=suggested_opd,
             accepted=accepted,
             model_version=model_version,

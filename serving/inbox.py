@@ -4,7 +4,8 @@
 it with its suggestion and due date; with ``DISPOSISI_AUTO_ROUTE=true`` a complaint that needs no review is
 routed at once (status ``otomatis``). ``POST /v1/complaints/{id}/decision`` records who decided what (the name of
 the key used), keeps the trail, and stores an OPD decision as a feedback row in the training format, so
-``disposisi train`` learns from the desk as it learns from ``/v1/feedback``.
+``disposisi train`` learns from the desk as it learns from ``/v1/feedback``; a decision that forwards to the
+suggested OPD keeps the suggested unit with it (:func:`suggested_unit`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import io
 import logging
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
@@ -45,7 +46,7 @@ from serving.settings import Settings
 from store.complaints import ComplaintStore, Decision, NewComplaint, UnknownComplaintError, suggestion_of
 from store.schema import ComplaintRow
 
-__all__ = ["keep_complaints", "router"]
+__all__ = ["keep_complaints", "router", "suggested_unit"]
 
 logger = logging.getLogger(__name__)
 
@@ -230,8 +231,19 @@ def record_decision(
                 urgency=row.decided_urgency,
                 suggested_opd=row.top_opd,
                 model_version=row.model_version or suggestion.get("model_version"),
+                unit=suggested_unit(row, suggestion, decision.opd),
             )
     return rows[0]
+
+
+def suggested_unit(row: ComplaintRow, suggestion: dict[str, Any], opd: str) -> str | None:
+    """The unit the model suggested, kept with a decision that forwards to the suggested OPD: the unit belongs to
+    that OPD, so a decision for another OPD has no known unit. A unit equal to the OPD label is the model saying
+    it knows nothing finer (or a model without units), so it is not kept either: unknown, for retrain."""
+    unit = suggestion.get("unit")
+    if opd != row.top_opd or not isinstance(unit, str) or not unit.strip() or unit.strip() == opd:
+        return None
+    return unit.strip()
 
 
 def desk_view(row: ComplaintRow, policy: DuePolicy) -> DeskComplaint:

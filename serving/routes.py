@@ -123,6 +123,7 @@ def feedback(body: FeedbackIn, store: StoreDep, holder: HolderDep, settings: Set
         urgency=body.urgency,
         suggested_opd=body.suggested_opd,
         model_version=loaded.version if loaded else None,
+        unit=body.unit,
     )
     return FeedbackOut(
         feedback_id=stored.feedback_id,

@@ -126,6 +126,12 @@ class FeedbackIn(_Input):
     suggested_opd: StrictStr | None = Field(
         default=None, max_length=_MAX_LABEL_CHARS, description="The top OPD the model suggested, if known."
     )
+    unit: StrictStr | None = Field(
+        default=None,
+        max_length=_MAX_LABEL_CHARS,
+        description="The specific unit of the chosen OPD (a kelurahan or kecamatan, a pooled OPD), if known; "
+        "leave it out when unknown. `disposisi retrain --unit-column` learns it.",
+    )
 
     @field_validator("text")
     @classmethod
@@ -135,6 +141,15 @@ class FeedbackIn(_Input):
     @field_validator("opd")
     @classmethod
     def _opd_name(cls, value: str) -> str:
+        return _not_blank(value).strip()
+
+    @field_validator("unit")
+    @classmethod
+    def _unit_name(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not value.strip():
+            raise ValueError("must not be empty or only whitespace: leave unit out when the unit is not known")
         return _not_blank(value).strip()
 
     @field_validator("suggested_opd")

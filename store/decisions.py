@@ -2,7 +2,9 @@
 
 Both the feedback export of the API and ``disposisi retrain`` read them from here. An OPD decision is a row of
 the feedback table (text masked, as stored); a complaint an admin marked outside the Pemda's authority on the
-desk has no OPD and is listed only when asked (``outside_label``), under that label.
+desk has no OPD and is listed only when asked (``outside_label``), under that label. A decision carries the
+specific unit of its OPD (``unit``: a kelurahan, a pooled OPD) when the admin or the desk gave one, else None:
+unknown, never a unit called "".
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ class LabelledDecision:
     urgency: str | None
     decided_at: datetime
     feedback_id: int | None  # None for an outside-authority decision of the desk
+    unit: str | None = None  # the specific unit of ``opd``, when known
 
 
 def latest_decisions(engine: Engine, *, outside_label: str | None = None) -> list[LabelledDecision]:
@@ -39,6 +42,7 @@ def latest_decisions(engine: Engine, *, outside_label: str | None = None) -> lis
             FeedbackRow.opd,
             FeedbackRow.urgency,
             FeedbackRow.created_at,
+            FeedbackRow.unit,
         )
         .where(FeedbackRow.id.in_(latest))
         .order_by(FeedbackRow.created_at, FeedbackRow.id)
@@ -52,8 +56,9 @@ def latest_decisions(engine: Engine, *, outside_label: str | None = None) -> lis
                 urgency=urgency,
                 decided_at=created_at,
                 feedback_id=row_id,
+                unit=(unit or "").strip() or None,
             )
-            for row_id, complaint_id, text, opd, urgency, created_at in connection.execute(query)
+            for row_id, complaint_id, text, opd, urgency, created_at, unit in connection.execute(query)
         }
         if outside_label is not None:
             outside = select(ComplaintRow.id, ComplaintRow.text, ComplaintRow.decided_at).where(

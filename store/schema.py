@@ -32,6 +32,8 @@ class FeedbackRow(Base):
     text: Mapped[str] = mapped_column(Text)
     opd: Mapped[str] = mapped_column(String(200))
     urgency: Mapped[str | None] = mapped_column(String(16))
+    # the specific unit of the OPD the admin decided (a kelurahan, a pooled OPD), when known. Migration 0007.
+    unit: Mapped[str | None] = mapped_column(String(200))
     suggested_opd: Mapped[str | None] = mapped_column(String(200))
     accepted: Mapped[bool | None] = mapped_column(Boolean)
     model_version: Mapped[str | None] = mapped_column(String(64))

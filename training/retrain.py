@@ -9,12 +9,20 @@
 3. The run logs its inputs as MLflow datasets (base data and decisions: row counts and digests, never texts) and a
    fingerprint of the decisions it used; the registered version carries that fingerprint, so a second run with no
    new decision does nothing ("no new decisions since version N: nothing to do"). Safe to run from cron.
+4. With ``unit_column`` (and ``catalogue``, the location columns) the base data is read as ``disposisi train``
+   reads it, and the new model learns the specific unit too: a decision's own ``unit`` is its unit label, a
+   decision without one contributes none (an empty unit is unknown to :class:`models.unit.UnitResolver`). When
+   the champion or the model in ``model_dir`` was trained with a unit column (or a catalogue) and this retrain
+   is not given it, retrain refuses with a one-line message rather than quietly dropping the unit
+   (``without_unit`` drops it on purpose).
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
+import tempfile
 from collections.abc import Sequence
 from os import PathLike
 from pathlib import Path
@@ -25,10 +33,11 @@ from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
-from models.artifact import save_model
+from models.artifact import ArtifactError, load_metadata, save_model
+from models.unit import Place
 from store.decisions import LabelledDecision, latest_decisions
 from store.migrate import upgrade
-from training.data import DataError, Dataset, load_dataset
+from training.data import DataError, Dataset, load_catalogue, load_dataset
 from training.evaluate import scalar_metrics
 from training.fit import train_router
 
@@ -63,13 +72,22 @@ def retrain_model(
     urgency_files: Sequence[str | PathLike[str]] = (),
     id_column: str = "id",
     encoding: str = "utf-8",
+    unit_column: str | None = None,
+    kecamatan_column: str = "kecamatan",
+    kelurahan_column: str = "kelurahan",
+    catalogue: str | PathLike[str] | None = None,
+    without_unit: bool = False,
 ) -> dict[str, Any]:
     """Retrain on ``base`` plus the store's decisions; see the module docstring. A summary dict."""
     from training.tracking import RunInput, log_training_run
 
     if not 0.0 < holdout < 1.0:
         raise RetrainError(f"holdout must be between 0 and 1, got {holdout}")
+    if catalogue is not None and unit_column is None:
+        raise RetrainError("--catalogue needs --unit-column: the catalogue names units of that column")
     decisions = _read_decisions(feedback_url, include_outside)
+    if not without_unit:
+        _check_unit_kept(unit_column, catalogue, model_dir, registered_model, tracking_uri)
     fingerprint = _fingerprint(decisions)
     previous = _version_with_fingerprint(registered_model, fingerprint, tracking_uri)
     if previous is not None:
@@ -92,12 +110,16 @@ def retrain_model(
             urgency_files=urgency_files,
             id_column=id_column,
             encoding=encoding,
+            unit_column=unit_column,
+            kecamatan_column=kecamatan_column,
+            kelurahan_column=kelurahan_column,
         )
+        described = load_catalogue(catalogue, encoding=encoding) if catalogue is not None else None
     except DataError as exc:
         raise RetrainError(str(exc)) from exc
     older, newest = decisions[:-n_eval], decisions[-n_eval:]
     train = _joined(base_data, older)
-    evaluation = _as_dataset(newest, "decisions (newest)")
+    evaluation = _as_dataset(newest, "decisions (newest)", with_units=unit_column is not None)
     logger.info(
         "retraining on %d base rows + %d decisions, judged on the newest %d decisions (from %s)",
         len(base_data),
@@ -105,7 +127,7 @@ def retrain_model(
         len(newest),
         newest[0].decided_at.isoformat(),
     )
-    result = train_router(train, evaluation, params=params, review_target=review_target)
+    result = train_router(train, evaluation, params=params, review_target=review_target, catalogue=described)
     data_info = {
         "train": train.summary(),
         "train_sources": [Path(s).name for s in base_data.sources],
@@ -113,6 +135,8 @@ def retrain_model(
         "feedback": {"decisions": len(decisions), "train": len(older), "eval": len(newest), "sha256": fingerprint},
         "metrics_source": "newest decisions",
         "review_target": review_target,
+        "unit_column": unit_column,
+        "catalogue": None if described is None else {"file": Path(str(catalogue)).name, "units": len(described.units)},
     }
     metrics = scalar_metrics(result.metrics)
     meta = save_model(result.router, model_dir, data=data_info, metrics=metrics, reference=result.reference)
@@ -136,6 +160,7 @@ def retrain_model(
             "feedback_eval_rows": len(newest),
             "feedback_eval_from": newest[0].decided_at.isoformat(),
             "feedback_include_outside": include_outside,
+            "feedback_unit_rows": sum(1 for d in older if d.unit) if unit_column is not None else 0,
             _FINGERPRINT_TAG: fingerprint,
         },
         version_tags={_FINGERPRINT_TAG: fingerprint},
@@ -151,6 +176,76 @@ def retrain_model(
         "promoted": tracked.promoted,
         "reason": tracked.reason,
     }
+
+
+def _check_unit_kept(
+    unit_column: str | None,
+    catalogue: str | PathLike[str] | None,
+    model_dir: str | PathLike[str],
+    registered_model: str,
+    tracking_uri: str | None,
+) -> None:
+    """Refuse a retrain that would drop the unit (or the catalogue) that the current model or the champion has."""
+    if unit_column is not None and catalogue is not None:
+        return
+    for where, data in _trained_with(model_dir, registered_model, tracking_uri):
+        column, described = data.get("unit_column"), data.get("catalogue")
+        if column and unit_column is None:
+            raise RetrainError(
+                f"{where} was trained with --unit-column {column}: pass --unit-column {column}"
+                + (f" --catalogue {described['file']}" if isinstance(described, dict) else "")
+                + " so the retrained model keeps the unit (or --without-unit to drop it)"
+            )
+        if isinstance(described, dict) and catalogue is None:
+            raise RetrainError(
+                f"{where} was trained with --catalogue {described.get('file')}: pass --catalogue with that file "
+                "so the retrained model keeps the units it names (or --without-unit to drop it)"
+            )
+
+
+def _trained_with(
+    model_dir: str | PathLike[str], registered_model: str, tracking_uri: str | None
+) -> list[tuple[str, dict[str, Any]]]:
+    """The ``data`` section of model.json of the model in ``model_dir`` and of the registered champion (each where
+    there is one), with the name to give it in a message. The champion's comes from its run's logged model.json
+    (a small file: no model is downloaded)."""
+    found: list[tuple[str, dict[str, Any]]] = []
+    if (Path(model_dir) / "model.json").is_file():
+        try:
+            found.append((f"the model in {Path(model_dir).name}", load_metadata(Path(model_dir)).data))
+        except ArtifactError as exc:
+            logger.warning("cannot read the model in %s to check its unit column: %s", model_dir, exc)
+    champion = _champion_data(registered_model, tracking_uri)
+    if champion is not None:
+        found.append(champion)
+    return found
+
+
+def _champion_data(name: str, tracking_uri: str | None) -> tuple[str, dict[str, Any]] | None:
+    import mlflow.artifacts
+    from mlflow import MlflowClient
+    from mlflow.exceptions import MlflowException
+
+    from training.tracking import configure_tracking
+
+    configure_tracking(tracking_uri)
+    try:
+        version = MlflowClient().get_model_version_by_alias(name, "champion")
+    except MlflowException:
+        return None  # no champion yet
+    if not version.run_id:
+        return None
+    with tempfile.TemporaryDirectory(prefix="disposisi-champion-") as tmp:
+        try:
+            path = mlflow.artifacts.download_artifacts(
+                run_id=version.run_id, artifact_path="evaluation/model.json", dst_path=tmp
+            )
+            meta = json.loads(Path(path).read_text(encoding="utf-8"))
+        except (MlflowException, OSError, ValueError) as exc:
+            logger.warning("cannot read champion v%s's model.json to check its unit column: %s", version.version, exc)
+            return None
+    data = meta.get("data") if isinstance(meta, dict) else None
+    return (f"the champion (v{version.version})", data) if isinstance(data, dict) else None
 
 
 def _read_decisions(url: str, include_outside: bool) -> list[LabelledDecision]:
@@ -174,7 +269,8 @@ def _read_decisions(url: str, include_outside: bool) -> list[LabelledDecision]:
 def _fingerprint(decisions: Sequence[LabelledDecision]) -> str:
     digest = hashlib.sha256()
     for d in decisions:
-        digest.update(f"{d.complaint_id}\x1f{d.opd}\x1f{d.urgency or ''}\x1f{d.text}\x1e".encode())
+        unit = f"\x1f{d.unit}" if d.unit else ""  # only when known: decisions without a unit hash as before units
+        digest.update(f"{d.complaint_id}\x1f{d.opd}\x1f{d.urgency or ''}\x1f{d.text}{unit}\x1e".encode())
     return digest.hexdigest()
 
 
@@ -196,21 +292,25 @@ def _version_with_fingerprint(name: str, fingerprint: str, tracking_uri: str | N
     return None
 
 
-def _as_dataset(decisions: Sequence[LabelledDecision], source: str) -> Dataset:
+def _as_dataset(decisions: Sequence[LabelledDecision], source: str, *, with_units: bool = False) -> Dataset:
     return Dataset(
         texts=[d.text for d in decisions],
         opd=[d.opd for d in decisions],
         urgency=[d.urgency or "" for d in decisions],
         sources=[source],
         sha256=_fingerprint(decisions),
+        units=[d.unit or "" for d in decisions] if with_units else None,
     )
 
 
 def _joined(base: Dataset, decisions: Sequence[LabelledDecision]) -> Dataset:
-    """Base rows then decisions; a label with fewer than 2 rows in all is left out (and counted)."""
+    """Base rows then decisions; a label with fewer than 2 rows in all is left out (and counted). With units in
+    the base data, a decision's unit is its own (``""``, unknown, when it has none); decisions have no place."""
     texts = [*base.texts, *(d.text for d in decisions)]
     labels = [*base.opd, *(d.opd for d in decisions)]
     urgency = [*(base.urgency or [""] * len(base)), *(d.urgency or "" for d in decisions)]
+    units = None if base.units is None else [*base.units, *(d.unit or "" for d in decisions)]
+    places = None if base.places is None else [*base.places, *(Place() for _ in decisions)]
     counts = pd.Series(labels).value_counts()
     keep = [counts[label] >= 2 for label in labels]
     skipped = dict(base.skipped)
@@ -224,6 +324,8 @@ def _joined(base: Dataset, decisions: Sequence[LabelledDecision]) -> Dataset:
         sources=[*base.sources, "decisions"],
         sha256=hashlib.sha256(f"{base.sha256}:{_fingerprint(decisions)}".encode()).hexdigest(),
         skipped=skipped,
+        units=None if units is None else [u for u, k in zip(units, keep, strict=True) if k],
+        places=None if places is None else [p for p, k in zip(places, keep, strict=True) if k],
     )
 
 

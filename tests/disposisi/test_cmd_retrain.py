@@ -57,3 +57,39 @@ def test_retrain_without_a_store_is_one_line_error(samples_csv: Path, tmp_path: 
     )
     assert result.exit_code == 1
     assert result.output.strip().splitlines()[-1].startswith("error: no decisions store at sqlite:///tidak.db")
+
+
+def test_retrain_takes_the_unit_options_of_train_and_will_not_drop_the_unit(tmp_path: Path) -> None:
+    from models.artifact import load_metadata
+    from tests.conftest import UNIT_SAMPLES
+
+    catalogue = UNIT_SAMPLES.with_name("opd_catalogue_units.csv")
+    train_model([UNIT_SAMPLES], tmp_path / "v1", unit_column="instansi", catalogue=catalogue)
+    url = f"sqlite:///{tmp_path / 'feedback.db'}"
+    engine = create_engine(url)
+    upgrade(engine)
+    with open(UNIT_SAMPLES, encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    with engine.begin() as connection:
+        for n, row in enumerate(rows):
+            connection.execute(
+                insert(FeedbackRow.__table__).values(
+                    complaint_id=f"K{n}",
+                    text=f"keluhan warga: {row['teks']}",
+                    opd=row["opd"],
+                    unit=row["instansi"],
+                    created_at=datetime(2026, 11, 2, tzinfo=UTC) + timedelta(minutes=n),
+                )
+            )
+    engine.dispose()
+    args = ["retrain", str(UNIT_SAMPLES), "--model-dir", str(tmp_path / "v2"), "--feedback-url", url, "--json"]
+    refused = runner.invoke(app, args)
+    assert refused.exit_code == 1
+    assert refused.output.strip().splitlines()[-1] == (
+        "error: the champion (v1) was trained with --unit-column instansi: pass --unit-column instansi "
+        "--catalogue opd_catalogue_units.csv so the retrained model keeps the unit (or --without-unit to drop it)"
+    )
+    kept = runner.invoke(app, [*args, "--unit-column", "instansi", "--catalogue", str(catalogue)])
+    assert kept.exit_code == 0, kept.output
+    assert _result(kept.stdout)["retrained"] is True
+    assert load_metadata(tmp_path / "v2").data["unit_column"] == "instansi"

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, insert
+from sqlalchemy import create_engine, insert, text
 
 from serving.api import create_app
+from store.migrate import upgrade
 from store.schema import FeedbackRow
 from tests.conftest import SAMPLES
 from tests.serving.conftest import API_KEY, AUTH, OTHER_KEY, MakeClient, make_settings
@@ -158,8 +159,9 @@ def test_a_feedback_database_from_before_migrations_is_upgraded_in_place(
 ) -> None:
     url = f"sqlite:///{tmp_path / 'lama.db'}"
     engine = create_engine(url)
-    FeedbackRow.metadata.create_all(engine, tables=[FeedbackRow.__table__])
+    upgrade(engine, "0001_feedback")  # the feedback table as disposisi 0.1 made it, without alembic_version
     with engine.begin() as connection:
+        connection.execute(text("DROP TABLE alembic_version"))
         connection.execute(
             insert(FeedbackRow.__table__).values(
                 complaint_id="lama", text="jalan rusak", opd="DLH", created_at=__import__("datetime").datetime.now()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -11,11 +10,10 @@ import pytest
 from mlflow import MlflowClient
 from sqlalchemy import Engine, create_engine, insert
 
+from models.artifact import load_metadata
 from store.complaints import ComplaintStore, Decision, NewComplaint
-from store.migrate import upgrade
 from store.schema import FeedbackRow
-from tests.conftest import SAMPLES, drop_store
-from tests.serving.conftest import service_or_skip
+from tests.conftest import SAMPLES
 from training.retrain import OUTSIDE_LABEL, RetrainError, retrain_model
 from training.workflow import train_model
 
@@ -42,23 +40,6 @@ def _decide(engine: Engine, rows: list[dict[str, str]], start: int, *, relabel: 
             )
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'feedback.db'}"
-    else:
-        url = service_or_skip("DISPOSISI_TEST_POSTGRES_URL", "a PostgreSQL server")
-    engine = create_engine(url)
-    drop_store(engine)
-    upgrade(engine)
-    engine.dispose()
-    yield url
-    if request.param != "sqlite":
-        engine = create_engine(url)
-        drop_store(engine)
-        engine.dispose()
-
-
 @pytest.fixture
 def champion(samples_csv: Path, tmp_path: Path) -> dict[str, object]:
     return train_model([samples_csv], tmp_path / "v1", eval_data=samples_csv)
@@ -73,6 +54,7 @@ def test_retrain_logs_its_datasets_registers_and_then_has_nothing_to_do(
     assert first["retrained"] is True
     assert first["version"] == "2"
     assert first["decisions"] == 84
+    assert load_metadata(tmp_path / "v2").data["unit_column"] is None  # no unit asked, none in the champion
     run = MlflowClient().get_run(MlflowClient().get_model_version("disposisi", "2").run_id)
     assert run.data.params["feedback_rows"] == "84"
     assert run.data.params["feedback_eval_rows"] == "17"
@@ -142,8 +124,6 @@ def test_outside_authority_decisions_stay_out_unless_asked(
     assert plain["decisions"] == 84
     asked = retrain_model([samples_csv], tmp_path / "v3", feedback_url=store_url, include_outside=True)
     assert asked["decisions"] == 96
-    from models.artifact import load_metadata
-
     assert OUTSIDE_LABEL in load_metadata(tmp_path / "v3").opd_labels
     assert OUTSIDE_LABEL not in load_metadata(tmp_path / "v2").opd_labels
     engine.dispose()

@@ -1,0 +1,95 @@
+"""The unit of a decision: an optional ``unit`` in ``/v1/feedback``, the suggested unit kept when the desk forwards
+to the suggested OPD, and both read back as training labels (:func:`store.decisions.latest_decisions`), on SQLite
+and on PostgreSQL. Model: data/samples/units.csv trained with ``--unit-column instansi`` (fictional)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine
+
+from serving.api import create_app
+from store.decisions import LabelledDecision, latest_decisions
+from tests.serving.conftest import AUTH, make_settings
+
+KELURAHAN_TEXT = "Surat pengantar RT untuk kartu keluarga belum ditandatangani pak lurah"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "postgresql":
+        url: str = request.getfixturevalue("postgres_url")
+        return url
+    return f"sqlite:///{tmp_path / 'feedback.db'}"
+
+
+@pytest.fixture
+def unit_desk(unit_model_dir: Path, store_url: str) -> Iterator[TestClient]:
+    with TestClient(create_app(make_settings(model_dir=unit_model_dir, feedback_url=store_url))) as client:
+        yield client
+
+
+def _decisions(url: str) -> dict[str, LabelledDecision]:
+    engine = create_engine(url)
+    try:
+        return {d.complaint_id: d for d in latest_decisions(engine)}
+    finally:
+        engine.dispose()
+
+
+def test_feedback_keeps_the_unit_it_is_given(unit_desk: TestClient, store_url: str) -> None:
+    with_unit = {"id": "F1", "text": KELURAHAN_TEXT, "opd": "Kecamatan/Kelurahan", "unit": " Kelurahan Pakis "}
+    assert unit_desk.post("/v1/feedback", json=with_unit, headers=AUTH).status_code == 201
+    without = {"id": "F2", "text": "Parkir liar di depan toko", "opd": "Dinas Perhubungan"}
+    assert unit_desk.post("/v1/feedback", json=without, headers=AUTH).status_code == 201
+    masked = {"id": "F3", "text": KELURAHAN_TEXT, "opd": "Lainnya", "unit": "Dinas 0812-3456-7890"}
+    assert unit_desk.post("/v1/feedback", json=masked, headers=AUTH).status_code == 201
+    decisions = _decisions(store_url)
+    assert decisions["F1"].unit == "Kelurahan Pakis"
+    assert decisions["F2"].unit is None  # unknown, not ""
+    assert decisions["F3"].unit == "Dinas [TELEPON]"  # a typed unit is masked like a typed OPD
+    export = unit_desk.get("/v1/feedback/export", headers=AUTH)
+    assert export.text.splitlines()[0] == "id,teks,opd,urgensi"  # the export's columns are unchanged
+
+
+@pytest.mark.parametrize(
+    ("unit", "message"),
+    [
+        ("", "unit: must not be empty or only whitespace: leave unit out when the unit is not known"),
+        ("   ", "unit: must not be empty or only whitespace"),
+        ("K" * 201, "unit: "),
+        (7, "unit: must be a string, not a number"),
+    ],
+)
+def test_feedback_refuses_a_bad_unit(unit_desk: TestClient, unit: object, message: str) -> None:
+    payload = {"text": KELURAHAN_TEXT, "opd": "Kecamatan/Kelurahan", "unit": unit}
+    response = unit_desk.post("/v1/feedback", json=payload, headers=AUTH)
+    assert response.status_code == 422
+    assert response.json()["detail"].startswith(message)
+    if unit == "K" * 201:
+        assert "200" in response.json()["detail"]
+
+
+def test_the_desk_keeps_the_suggested_unit_when_it_forwards_to_the_suggested_opd(
+    unit_desk: TestClient, store_url: str
+) -> None:
+    items = [
+        {"id": "A", "text": KELURAHAN_TEXT, "kecamatan": "Sukamaju", "kelurahan": "Mekarsari"},
+        {"id": "B", "text": KELURAHAN_TEXT, "kecamatan": "Tanjungsari", "kelurahan": "Wonoasri"},
+        {"id": "C", "text": "Lampu lalu lintas di perempatan mati sejak kemarin"},
+    ]
+    stored = unit_desk.post("/v1/complaints", json={"items": items}, headers=AUTH)
+    assert stored.status_code == 200, stored.text
+    suggestion = {i: unit_desk.get(f"/v1/complaints/{i}", headers=AUTH).json()["suggestion"] for i in "ABC"}
+    assert suggestion["A"]["unit"] == "Kelurahan Mekarsari"
+    assert suggestion["C"]["unit"] == "Dinas Perhubungan"
+    for complaint_id, opd in (("A", "Kecamatan/Kelurahan"), ("B", "Dinas Perhubungan"), ("C", "Dinas Perhubungan")):
+        decided = unit_desk.post(f"/v1/complaints/{complaint_id}/decision", json={"opd": opd}, headers=AUTH)
+        assert decided.status_code == 200, decided.text
+    decisions = _decisions(store_url)
+    assert decisions["A"].unit == "Kelurahan Mekarsari"  # forwarded as suggested: the suggested unit
+    assert decisions["B"].unit is None  # another OPD than suggested: its unit is not known
+    assert decisions["C"].unit is None  # the unit is the OPD itself: nothing finer to learn
