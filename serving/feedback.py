@@ -50,11 +50,20 @@ from store.complaints import ComplaintStore
 from store.migrate import upgrade
 from store.schema import FeedbackRow
 
-__all__ = ["EXPORT_COLUMNS", "FeedbackRow", "FeedbackStore", "StoredFeedback", "mask_text", "spreadsheet_safe"]
+__all__ = [
+    "EXPORT_COLUMNS",
+    "UNIT_COLUMN",
+    "FeedbackRow",
+    "FeedbackStore",
+    "StoredFeedback",
+    "mask_text",
+    "spreadsheet_safe",
+]
 
 logger = logging.getLogger(__name__)
 
 EXPORT_COLUMNS = ("id", "teks", "opd", "urgensi")
+UNIT_COLUMN = "unit"  # the last column of an export asked for with its units
 _SQLITE_BUSY_MS = 30_000
 _EXPORT_BATCH = 500
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -169,19 +178,30 @@ class FeedbackStore:
         with self._read() as session:
             return list(session.scalars(select(FeedbackRow).order_by(FeedbackRow.id)))
 
-    def export_csv(self, *, latest_only: bool = True) -> Iterator[str]:
-        """CSV text in chunks: a header, then one row per decision (per complaint if ``latest_only``)."""
-        query = select(FeedbackRow.id, FeedbackRow.complaint_id, FeedbackRow.text, FeedbackRow.opd, FeedbackRow.urgency)
+    def export_csv(self, *, latest_only: bool = True, with_unit: bool = False) -> Iterator[str]:
+        """CSV text in chunks: a header, then one row per decision (per complaint if ``latest_only``). With
+        ``with_unit`` a last column ``unit`` holds the decided unit (empty when unknown), which
+        ``disposisi train --unit-column unit`` learns from."""
+        query = select(
+            FeedbackRow.id,
+            FeedbackRow.complaint_id,
+            FeedbackRow.text,
+            FeedbackRow.opd,
+            FeedbackRow.urgency,
+            FeedbackRow.unit,
+        )
         if latest_only:
             key = func.coalesce(FeedbackRow.complaint_id, literal("#") + cast(FeedbackRow.id, String))
             query = query.where(FeedbackRow.id.in_(select(func.max(FeedbackRow.id)).group_by(key)))
         query = query.order_by(FeedbackRow.id).execution_options(yield_per=_EXPORT_BATCH)
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(EXPORT_COLUMNS)
+        writer.writerow((*EXPORT_COLUMNS, UNIT_COLUMN) if with_unit else EXPORT_COLUMNS)
         with self._read() as session:
-            for n, (row_id, complaint_id, text, opd, urgency) in enumerate(session.execute(query), start=1):
-                cells = (complaint_id or f"feedback-{row_id}", text, mask_text(opd), urgency or "")
+            for n, (row_id, complaint_id, text, opd, urgency, unit) in enumerate(session.execute(query), start=1):
+                cells = [complaint_id or f"feedback-{row_id}", text, mask_text(opd), urgency or ""]
+                if with_unit:
+                    cells.append(mask_text(unit) if unit else "")
                 writer.writerow([spreadsheet_safe(cell) for cell in cells])
                 if n % _EXPORT_BATCH == 0:
                     yield buffer.getvalue()

@@ -138,17 +138,26 @@ def feedback(body: FeedbackIn, store: StoreDep, holder: HolderDep, settings: Set
     dependencies=[Depends(require_key)],
     tags=["feedback"],
     response_class=StreamingResponse,
-    responses={200: {"content": {"text/csv": {}}, "description": "CSV: id,teks,opd,urgensi"}, **_errors(401, 422, 503)},
+    responses={
+        200: {"content": {"text/csv": {}}, "description": "CSV: id,teks,opd,urgensi (+ unit with with_unit)"},
+        **_errors(401, 422, 503),
+    },
 )
 def export_feedback(
     store: StoreDep,
     latest_only: bool = Query(default=True, description="Only the latest decision per complaint id."),
+    with_unit: bool = Query(
+        default=False,
+        description="Add a last column `unit`: the decided unit, empty when unknown "
+        "(`disposisi train --unit-column unit` learns it).",
+    ),
 ) -> StreamingResponse:
-    """All decisions as CSV in the training format (id,teks,opd,urgensi): ``disposisi train`` reads it as is."""
+    """All decisions as CSV in the training format (id,teks,opd,urgensi; with ``with_unit``, also unit):
+    ``disposisi train`` reads it as is."""
     store.count()  # reach the database before the 200 is sent, so an outage is a 503
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     return StreamingResponse(
-        store.export_csv(latest_only=latest_only),
+        store.export_csv(latest_only=latest_only, with_unit=with_unit),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="feedback-{stamp}.csv"'},
     )

@@ -4,6 +4,8 @@ and on PostgreSQL. Model: data/samples/units.csv trained with ``--unit-column in
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -53,6 +55,31 @@ def test_feedback_keeps_the_unit_it_is_given(unit_desk: TestClient, store_url: s
     assert decisions["F3"].unit == "Dinas [TELEPON]"  # a typed unit is masked like a typed OPD
     export = unit_desk.get("/v1/feedback/export", headers=AUTH)
     assert export.text.splitlines()[0] == "id,teks,opd,urgensi"  # the export's columns are unchanged
+    with_units = unit_desk.get("/v1/feedback/export", params={"with_unit": "true"}, headers=AUTH)
+    assert with_units.status_code == 200
+    rows = {row["id"]: row for row in csv.DictReader(io.StringIO(with_units.text))}
+    assert list(next(iter(rows.values()))) == ["id", "teks", "opd", "urgensi", "unit"]
+    assert (rows["F1"]["unit"], rows["F2"]["unit"], rows["F3"]["unit"]) == ("Kelurahan Pakis", "", "Dinas [TELEPON]")
+
+
+def test_an_export_with_units_is_training_data_with_a_unit_column(unit_desk: TestClient, tmp_path: Path) -> None:
+    """What the export says it is for: ``load_dataset(..., unit_column="unit")`` reads it, an empty unit unknown."""
+    from training.data import load_dataset
+
+    decisions = [
+        {"id": "U1", "text": KELURAHAN_TEXT, "opd": "Kecamatan/Kelurahan", "unit": "Kelurahan Pakis"},
+        {"id": "U2", "text": "Parkir liar di depan toko", "opd": "Dinas Perhubungan"},
+    ]
+    for payload in decisions:
+        assert unit_desk.post("/v1/feedback", json=payload, headers=AUTH).status_code == 201
+    export = tmp_path / "export.csv"
+    export.write_bytes(unit_desk.get("/v1/feedback/export?with_unit=true", headers=AUTH).content)
+    data = load_dataset([export], unit_column="unit", min_examples=1)
+    assert data.units is not None
+    assert dict(zip(data.opd, data.units, strict=True)) == {
+        "Kecamatan/Kelurahan": "Kelurahan Pakis",
+        "Dinas Perhubungan": "",
+    }
 
 
 @pytest.mark.parametrize(
