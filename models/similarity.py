@@ -202,15 +202,15 @@ class SimilarityIndex:
             evidence = self._evidence(pairs) if place is not None else set()
             spot = NO_SPOT
             if veto and place is not None:
-                at = named.get(i)
-                words = prepared.words[word_at[i] : word_at[i + 1]].tolist() if at is not None else []
-                streets = places.streets(words, common, at) if at is not None else ()
+                at = named.get(i)  # where its street words are; None: it names no street
+                words = prepared.words[word_at[i] : word_at[i + 1]]
+                streets = () if at is None else places.streets(words.tolist(), common, at)
                 numbers = house_numbers(complaint.text)
                 spot = (streets, numbers) if streets or numbers else NO_SPOT
             if match is None and place is not None:
                 match = self._related(place, complaint, evidence, spot)
             answers.append(match)
-            self._remember(complaint, field_place, place, (evidence, spot), both, bands)
+            self._remember(complaint, field_place, place, evidence, spot, both, bands)
         return answers
 
     def _resubmission(
@@ -277,7 +277,8 @@ class SimilarityIndex:
         complaint: Complaint,
         field_place: str | None,
         place: str | None,
-        related: tuple[set[int], Spot],
+        pairs: set[int],
+        spot: Spot,
         both: np.ndarray,
         bands: np.ndarray,
     ) -> None:
@@ -305,5 +306,4 @@ class SimilarityIndex:
                     self._places.popitem(last=False)
             else:
                 self._places.move_to_end(where)
-            pairs, spot = related
             recent.append((complaint.key, complaint.day, array("I", pairs), spot))

@@ -201,7 +201,7 @@ class FeedbackStore:
             for n, (row_id, complaint_id, text, opd, urgency, unit) in enumerate(session.execute(query), start=1):
                 cells = [complaint_id or f"feedback-{row_id}", text, mask_text(opd), urgency or ""]
                 if with_unit:
-                    cells.append(mask_text(unit) if unit else "")
+                    cells.append(unit or "")  # masked when stored (units were masked from the start)
                 writer.writerow([spreadsheet_safe(cell) for cell in cells])
                 if n % _EXPORT_BATCH == 0:
                     yield buffer.getvalue()

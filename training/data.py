@@ -20,7 +20,16 @@ from models.fewshot import Catalogue
 from models.router import URGENCY_LEVELS
 from models.unit import Place
 
-__all__ = ["DataError", "Dataset", "file_sha256", "load_catalogue", "load_dataset", "read_table"]
+__all__ = [
+    "DataError",
+    "Dataset",
+    "catalogue_summary",
+    "file_sha256",
+    "load_catalogue",
+    "load_dataset",
+    "load_unit_catalogue",
+    "read_table",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -228,3 +237,20 @@ def load_catalogue(path: PathLike, *, encoding: str = "utf-8") -> Catalogue:
         raise DataError(f"{Path(path).name} names these units twice: {', '.join(doubled[:5])}")
     labels = tuple(frame["opd"].str.strip()[usable]) if "opd" in frame.columns else ()
     return Catalogue(tuple(names[usable]), tuple(descriptions[usable]), labels)
+
+
+def load_unit_catalogue(path: PathLike | None, unit_column: str | None, *, encoding: str = "utf-8") -> Catalogue | None:
+    """:func:`load_catalogue` for ``train`` and ``retrain --catalogue``: None without a catalogue; a catalogue names
+    units of the unit column, so it is refused without one."""
+    if path is None:
+        return None
+    if unit_column is None:
+        raise DataError("--catalogue needs --unit-column: the catalogue names units of that column")
+    return load_catalogue(path, encoding=encoding)
+
+
+def catalogue_summary(path: PathLike | None, catalogue: Catalogue | None) -> dict[str, object] | None:
+    """What model.json records of the catalogue a model was trained with: its file name and how many units."""
+    if path is None or catalogue is None:
+        return None
+    return {"file": Path(str(path)).name, "units": len(catalogue.units)}

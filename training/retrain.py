@@ -37,7 +37,7 @@ from models.artifact import ArtifactError, load_metadata, save_model
 from models.unit import Place
 from store.decisions import LabelledDecision, latest_decisions
 from store.migrate import upgrade
-from training.data import DataError, Dataset, load_catalogue, load_dataset
+from training.data import DataError, Dataset, catalogue_summary, load_dataset, load_unit_catalogue
 from training.evaluate import scalar_metrics
 from training.fit import train_router
 
@@ -83,8 +83,10 @@ def retrain_model(
 
     if not 0.0 < holdout < 1.0:
         raise RetrainError(f"holdout must be between 0 and 1, got {holdout}")
-    if catalogue is not None and unit_column is None:
-        raise RetrainError("--catalogue needs --unit-column: the catalogue names units of that column")
+    try:
+        described = load_unit_catalogue(catalogue, unit_column, encoding=encoding)
+    except DataError as exc:
+        raise RetrainError(str(exc)) from exc
     decisions = _read_decisions(feedback_url, include_outside)
     if not without_unit:
         _check_unit_kept(unit_column, catalogue, model_dir, registered_model, tracking_uri)
@@ -114,7 +116,6 @@ def retrain_model(
             kecamatan_column=kecamatan_column,
             kelurahan_column=kelurahan_column,
         )
-        described = load_catalogue(catalogue, encoding=encoding) if catalogue is not None else None
     except DataError as exc:
         raise RetrainError(str(exc)) from exc
     older, newest = decisions[:-n_eval], decisions[-n_eval:]
@@ -136,7 +137,7 @@ def retrain_model(
         "metrics_source": "newest decisions",
         "review_target": review_target,
         "unit_column": unit_column,
-        "catalogue": None if described is None else {"file": Path(str(catalogue)).name, "units": len(described.units)},
+        "catalogue": catalogue_summary(catalogue, described),
     }
     metrics = scalar_metrics(result.metrics)
     meta = save_model(result.router, model_dir, data=data_info, metrics=metrics, reference=result.reference)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from models.artifact import load_model, save_model
-from training.data import DataError, Dataset, load_catalogue, load_dataset
+from training.data import Dataset, catalogue_summary, load_dataset, load_unit_catalogue
 from training.evaluate import evaluate_router, scalar_metrics
 from training.fit import train_router
 
@@ -67,9 +67,7 @@ def train_model(
         )
 
     train = load(data, 2)
-    described = load_catalogue(catalogue, encoding=encoding) if catalogue is not None else None
-    if described is not None and unit_column is None:
-        raise DataError("--catalogue needs --unit-column: the catalogue names units of that column")
+    described = load_unit_catalogue(catalogue, unit_column, encoding=encoding)
     evaluation = load([eval_data], 1) if eval_data is not None else None
     logger.info(
         "training on %d rows (%d with urgency), %d OPD labels",
@@ -85,7 +83,7 @@ def train_model(
         "metrics_source": result.metrics_source,
         "review_target": review_target,
         "unit_column": unit_column,
-        "catalogue": None if described is None else {"file": Path(str(catalogue)).name, "units": len(described.units)},
+        "catalogue": catalogue_summary(catalogue, described),
     }
     meta = save_model(
         result.router, model_dir, data=data_info, metrics=scalar_metrics(result.metrics), reference=result.reference
