@@ -63,6 +63,7 @@ from benchmarks.unit_review import (  # noqa: E402
     review_section,
     territorial_breakdown,
     unit_section,
+    worst_month,
 )
 from models.artifact import MODEL_FILE, library_versions, save_model  # noqa: E402
 from models.stem import stem_word  # noqa: E402
@@ -89,12 +90,14 @@ LOGGED_METRICS = (
     "opd_top3_accuracy",
     "opd_coverage",
     "opd_auto_accuracy",
+    "opd_auto_accuracy_worst_month",
     "review_threshold",
     "urgency_macro_f1",
     "urgency_accuracy",
     "urgency_tinggi_recall",
     "urgency_sedang_recall",
     "urgency_rendah_recall",
+    "unit_accuracy_territorial_given_opd",
     "train_seconds",
     "model_bytes",
 )
@@ -193,6 +196,7 @@ def run_disposisi(train: Dataset, dev: Dataset, *, seed: int) -> SystemResult:
         metrics.update(territorial_breakdown(router, dev))
     if dev.dates is not None and result.review is not None:
         metrics["review_by_month"] = review_by_month(router, result.review, dev)
+        metrics["opd_auto_accuracy_worst_month"] = worst_month(metrics["review_by_month"])
     with tempfile.TemporaryDirectory(prefix="disposisi-quality-") as tmp:
         save_model(router, tmp)
         size = (Path(tmp) / MODEL_FILE).stat().st_size

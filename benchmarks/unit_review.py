@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -33,6 +34,7 @@ __all__ = [
     "review_section",
     "territorial_breakdown",
     "unit_section",
+    "worst_month",
 ]
 
 REVIEW_SECTION = "## Review by month"
@@ -73,6 +75,15 @@ def review_by_month(router: ComplaintRouter, review: ReviewThreshold, dev: Datas
             figures[month] = _figures(kept[mine], correct[mine])
         rows.append({"variant": name, "threshold": threshold, "figures": figures})
     return rows
+
+
+def worst_month(rows: list[dict[str, Any]]) -> float:
+    """The lowest accuracy among the not flagged over the months of dev, for the shipped threshold (the first
+    row of :func:`review_by_month`): the promise has to hold in each month. NaN when a month flags everything
+    (no accuracy to speak of), so the target reads as not met rather than as met by an empty month."""
+    months = [figures for period, figures in rows[0]["figures"].items() if period != "all"]
+    accuracies = [accuracy for _, accuracy, _ in months]
+    return float("nan") if not accuracies or any(math.isnan(a) for a in accuracies) else min(accuracies)
 
 
 def _figures(kept: np.ndarray, correct: np.ndarray) -> tuple[float, float, int]:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from benchmarks.report import CorpusResult, SystemResult
-from benchmarks.unit_review import territorial_breakdown, unit_section
+from benchmarks.unit_review import territorial_breakdown, unit_section, worst_month
 from models.router import ComplaintRouter
 from training.data import Dataset, load_dataset
 from training.evaluate import unit_metrics
@@ -65,3 +66,19 @@ def test_unit_section_shows_the_breakdown_rows() -> None:
     assert "| territorial rows wrong by the level only, given the true OPD (share) | 0.200 |" in text
     assert "| territorial rows, ceiling: a perfect level choice on the resolver's place | 0.900 |" in text
     assert "wrong by the place" not in text  # a figure the run did not give is left out
+
+
+def _months(*figures: tuple[float, float, int]) -> list[dict[str, object]]:
+    periods = {"all": (0.5, 0.96, 30), **{f"2023-0{i}": f for i, f in enumerate(figures, start=1)}}
+    other = {p: (0.1, 1.0, 10) for p in periods}  # a later variant must not count: only the shipped row does
+    return [{"variant": "shipped", "threshold": 0.8, "figures": periods}, {"variant": "x", "figures": other}]
+
+
+def test_worst_month_is_the_lowest_month_of_the_shipped_threshold() -> None:
+    rows = _months((0.5, 0.97, 10), (0.6, 0.949, 10), (0.4, 0.99, 10))
+    assert worst_month(rows) == pytest.approx(0.949)
+
+
+def test_worst_month_is_not_a_number_when_a_month_flags_everything() -> None:
+    rows = _months((0.5, 0.97, 10), (0.0, float("nan"), 10))
+    assert math.isnan(worst_month(rows))
