@@ -146,9 +146,16 @@ def load_dataset(
         data[level_column] = ""
     data[level_column] = data[level_column].fillna("").str.strip().str.lower()
 
+    used_files: list[PathLike] = []
     if urgency_files:
-        levels = _read_urgency_files(urgency_files, id_column, level_column, encoding)
         _require(data, id_column, "id column", paths[0])
+        levels: dict[str, str] = {}
+        for path, file_levels in _read_urgency_files(urgency_files, id_column, level_column, encoding):
+            if data[id_column].isin(file_levels.keys()).any():
+                used_files.append(path)
+                levels.update(file_levels)
+            else:  # e.g. train's and dev's label files passed to both: each joins onto its own split only
+                logger.info("urgency labels %s match no row of %s", Path(path).name, Path(paths[0]).name)
         joined = data[id_column].map(levels).fillna("")
         data[level_column] = data[level_column].where(data[level_column] != "", joined)
 
@@ -196,8 +203,8 @@ def load_dataset(
         texts=data[text_column].tolist(),
         opd=data[opd_column].tolist(),
         urgency=urgency if any(urgency) else None,
-        sources=[str(p) for p in (*paths, *urgency_files)],
-        sha256=file_sha256([*paths, *urgency_files]),
+        sources=[str(p) for p in (*paths, *used_files)],  # an urgency file that joined onto no row is no source
+        sha256=file_sha256([*paths, *used_files]),
         skipped=skipped,
         units=_column_or_empty(data, unit_column) if unit_column is not None else None,
         places=places,
@@ -211,14 +218,17 @@ def _column_or_empty(data: pd.DataFrame, column: str) -> list[str]:
     return data[column].fillna("").astype(str).str.strip().tolist()
 
 
-def _read_urgency_files(files: Sequence[PathLike], id_column: str, level_column: str, encoding: str) -> dict[str, str]:
-    levels: dict[str, str] = {}
+def _read_urgency_files(
+    files: Sequence[PathLike], id_column: str, level_column: str, encoding: str
+) -> list[tuple[PathLike, dict[str, str]]]:
+    """Each urgency file with its levels by id, in the order given (a later file's level wins for an id)."""
+    read = []
     for path in files:
         frame = read_table(path, encoding=encoding)
         _require(frame, id_column, "id column", path)
         _require(frame, level_column, "urgency column", path)
-        levels.update(zip(frame[id_column], frame[level_column].str.strip().str.lower(), strict=True))
-    return levels
+        read.append((path, dict(zip(frame[id_column], frame[level_column].str.strip().str.lower(), strict=True))))
+    return read
 
 
 def load_catalogue(path: PathLike, *, encoding: str = "utf-8") -> Catalogue:

@@ -41,6 +41,22 @@ def test_urgency_labels_are_joined_on_id(tmp_path: Path) -> None:
     assert data.urgency == ["tinggi", "", "", "rendah"]
 
 
+def test_only_urgency_files_that_join_are_sources(tmp_path: Path) -> None:
+    """train and eval get the same ``--urgency-labels`` files: each split lists (and hashes) only its own."""
+    train = write(tmp_path / "train.csv", "id,teks,instansi\n1,a,X\n2,b,X\n3,c,Y\n4,d,Y\n")
+    dev = write(tmp_path / "dev.csv", "id,teks,instansi\n7,e,X\n8,f,Y\n")
+    train_labels = write(tmp_path / "u_train.csv", "id,urgensi\n1,tinggi\n")
+    dev_labels = write(tmp_path / "u_dev.csv", "id,urgensi\n8,sedang\n")
+    files = [train_labels, dev_labels]
+    trained = load_dataset([train], opd_column="instansi", urgency_files=files)
+    evaluated = load_dataset([dev], opd_column="instansi", urgency_files=files, min_examples=1)
+    assert [Path(s).name for s in trained.sources] == ["train.csv", "u_train.csv"]
+    assert [Path(s).name for s in evaluated.sources] == ["dev.csv", "u_dev.csv"]
+    assert (trained.urgency, evaluated.urgency) == (["tinggi", "", "", ""], ["", "sedang"])
+    alone = load_dataset([train], opd_column="instansi", urgency_files=[train_labels])
+    assert trained.sha256 == alone.sha256  # the dev file that joined nothing is not in train's hash
+
+
 @pytest.mark.parametrize(
     ("body", "kwargs", "message"),
     [
