@@ -120,3 +120,107 @@ def test_the_desk_keeps_the_suggested_unit_when_it_forwards_to_the_suggested_opd
     assert decisions["A"].unit == "Kelurahan Mekarsari"  # forwarded as suggested: the suggested unit
     assert decisions["B"].unit is None  # another OPD than suggested: its unit is not known
     assert decisions["C"].unit is None  # the unit is the OPD itself: nothing finer to learn
+
+
+def _feedback_rows(url: str) -> dict[str, tuple[str | None, str | None, str | None]]:
+    from serving.feedback import FeedbackStore
+
+    store = FeedbackStore(url)
+    try:
+        return {str(r.complaint_id): (r.unit, r.kecamatan, r.kelurahan) for r in store.rows()}
+    finally:
+        store.close()
+
+
+def test_a_desk_decision_gives_the_unit_keeps_it_on_the_complaint_and_undo_restores_it(
+    unit_desk: TestClient, store_url: str
+) -> None:
+    items = [{"id": "A", "text": KELURAHAN_TEXT, "kecamatan": "Sukamaju", "kelurahan": "Mekarsari"}]
+    assert unit_desk.post("/v1/complaints", json={"items": items}, headers=AUTH).status_code == 200
+    first = {"opd": "Kecamatan/Kelurahan", "unit": " Kelurahan Wonoasri "}
+    decided = unit_desk.post("/v1/complaints/A/decision", json=first, headers=AUTH)
+    assert decided.status_code == 200, decided.text
+    assert decided.json()["decision"]["unit"] == "Kelurahan Wonoasri"  # the admin's correction, not the suggestion
+    assert _decisions(store_url)["A"].unit == "Kelurahan Wonoasri"
+    assert _feedback_rows(store_url)["A"] == ("Kelurahan Wonoasri", "Sukamaju", "Mekarsari")  # the place is kept
+    second = {"opd": "Kecamatan/Kelurahan", "unit": "Kecamatan 0812-3456-7890"}
+    again = unit_desk.post("/v1/complaints/A/decision", json=second, headers=AUTH)
+    assert again.json()["decision"]["unit"] == "Kecamatan [TELEPON]"  # typed text is masked like an OPD
+    undone = unit_desk.post("/v1/complaints/A/undo", headers=AUTH)
+    assert undone.status_code == 200, undone.text
+    assert undone.json()["decision"]["unit"] == "Kelurahan Wonoasri"  # the unit of the decision before
+    assert unit_desk.get("/v1/complaints/A", headers=AUTH).json()["decision"]["unit"] == "Kelurahan Wonoasri"
+    back = unit_desk.post("/v1/complaints/A/undo", headers=AUTH).json()
+    assert back["decision"]["unit"] == "Kecamatan [TELEPON]"  # undoing the undo
+    assert unit_desk.post("/v1/complaints/A/undo", headers=AUTH).json()["decision"]["unit"] == "Kelurahan Wonoasri"
+    assert unit_desk.post("/v1/complaints/A/undo", headers=AUTH).json()["decision"]["unit"] == "Kecamatan [TELEPON]"
+
+
+def test_without_a_unit_the_desk_shows_the_suggested_unit_as_decided(unit_desk: TestClient, store_url: str) -> None:
+    items = [
+        {"id": "A", "text": KELURAHAN_TEXT, "kecamatan": "Sukamaju", "kelurahan": "Mekarsari"},
+        {"id": "B", "text": KELURAHAN_TEXT, "kecamatan": "Tanjungsari", "kelurahan": "Wonoasri"},
+    ]
+    assert unit_desk.post("/v1/complaints", json={"items": items}, headers=AUTH).status_code == 200
+    kept = unit_desk.post("/v1/complaints/A/decision", json={"opd": "Kecamatan/Kelurahan"}, headers=AUTH).json()
+    assert kept["decision"]["unit"] == "Kelurahan Mekarsari"
+    other = unit_desk.post("/v1/complaints/B/decision", json={"opd": "Dinas Perhubungan"}, headers=AUTH).json()
+    assert other["decision"]["unit"] is None
+    rows = _feedback_rows(store_url)
+    assert rows["A"] == ("Kelurahan Mekarsari", "Sukamaju", "Mekarsari")
+    assert rows["B"] == (None, "Tanjungsari", "Wonoasri")
+
+
+@pytest.mark.parametrize(
+    ("payload", "message"),
+    [
+        ({"opd": "Kecamatan/Kelurahan", "unit": ""}, "unit: must not be empty or only whitespace: leave unit out"),
+        ({"opd": "Kecamatan/Kelurahan", "unit": "  \t"}, "unit: must not be empty or only whitespace"),
+        ({"opd": "Kecamatan/Kelurahan", "unit": "K" * 201}, "unit: "),
+        ({"opd": "Kecamatan/Kelurahan", "unit": 12}, "unit: must be a string"),
+        ({"outside_authority": "PLN", "unit": "Kelurahan Pakis"}, "unit goes with opd, not with outside_authority"),
+    ],
+)
+def test_a_bad_decision_unit_is_422_with_the_reason(
+    unit_desk: TestClient, payload: dict[str, object], message: str
+) -> None:
+    items = [{"id": "A", "text": KELURAHAN_TEXT}]
+    assert unit_desk.post("/v1/complaints", json={"items": items}, headers=AUTH).status_code == 200
+    response = unit_desk.post("/v1/complaints/A/decision", json=payload, headers=AUTH)
+    assert response.status_code == 422
+    assert message in response.json()["detail"]
+    assert unit_desk.get("/v1/complaints/A", headers=AUTH).json()["status"] == "baru"  # nothing was decided
+
+
+def test_feedback_keeps_the_place_and_the_export_adds_it_when_asked(unit_desk: TestClient) -> None:
+    placed = {
+        "id": "F1",
+        "text": KELURAHAN_TEXT,
+        "opd": "Kecamatan/Kelurahan",
+        "unit": "Kelurahan Pakis",
+        "kecamatan": " Sukamaju ",
+        "kelurahan": "Pakis 0812-3456-7890",
+    }
+    assert unit_desk.post("/v1/feedback", json=placed, headers=AUTH).status_code == 201
+    plain = {"id": "F2", "text": "Parkir liar di depan toko", "opd": "Dinas Perhubungan"}
+    assert unit_desk.post("/v1/feedback", json=plain, headers=AUTH).status_code == 201
+    default = unit_desk.get("/v1/feedback/export", headers=AUTH).text.splitlines()
+    assert default[0] == "id,teks,opd,urgensi"
+    both = unit_desk.get("/v1/feedback/export", params={"with_unit": "true", "with_place": "true"}, headers=AUTH)
+    rows = {row["id"]: row for row in csv.DictReader(io.StringIO(both.text))}
+    assert list(rows["F1"]) == ["id", "teks", "opd", "urgensi", "unit", "kecamatan", "kelurahan"]
+    assert (rows["F1"]["kecamatan"], rows["F1"]["kelurahan"]) == ("Sukamaju", "Pakis [TELEPON]")
+    assert (rows["F2"]["unit"], rows["F2"]["kecamatan"], rows["F2"]["kelurahan"]) == ("", "", "")
+    place_only = unit_desk.get("/v1/feedback/export?with_place=true", headers=AUTH).text.splitlines()
+    assert place_only[0] == "id,teks,opd,urgensi,kecamatan,kelurahan"
+
+
+@pytest.mark.parametrize("field", ["kecamatan", "kelurahan"])
+@pytest.mark.parametrize(("value", "message"), [("", "must not be empty"), ("   ", "must not be empty"), (3, "string")])
+def test_feedback_refuses_a_bad_place(unit_desk: TestClient, field: str, value: object, message: str) -> None:
+    payload = {"text": KELURAHAN_TEXT, "opd": "Kecamatan/Kelurahan", field: value}
+    response = unit_desk.post("/v1/feedback", json=payload, headers=AUTH)
+    assert response.status_code == 422
+    assert response.json()["detail"].startswith(f"{field}: {message}" if message != "string" else f"{field}: ")
+    if value == "":
+        assert f"leave {field} out when the {field} is not known" in response.json()["detail"]
