@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from sqlalchemy import create_engine
 
 from serving.api import create_app
 from store.decisions import LabelledDecision, latest_decisions
-from tests.serving.conftest import AUTH, make_settings
+from tests.serving.conftest import API_KEY, AUTH, make_settings
 
 KELURAHAN_TEXT = "Surat pengantar RT untuk kartu keluarga belum ditandatangani pak lurah"
 
@@ -224,3 +225,33 @@ def test_feedback_refuses_a_bad_place(unit_desk: TestClient, field: str, value: 
     assert response.json()["detail"].startswith(f"{field}: {message}" if message != "string" else f"{field}: ")
     if value == "":
         assert f"leave {field} out when the {field} is not known" in response.json()["detail"]
+
+
+def test_the_page_form_decides_the_unit_also_without_its_script(unit_desk: TestClient, store_url: str) -> None:
+    """The form as a browser without JavaScript posts it: the field's unit is the decision's, blank is unknown,
+    and the proposed (suggested) unit left in the field with another OPD is dropped, not taught as that OPD's."""
+    origin = {"Origin": "http://testserver"}
+    assert unit_desk.post("/admin/login", data={"key": API_KEY}, headers=origin).status_code == 200
+    items = [
+        {"id": f"W{n}", "text": KELURAHAN_TEXT, "kecamatan": "Tanjungsari", "kelurahan": "Wonoasri"} for n in range(3)
+    ]
+    assert unit_desk.post("/v1/complaints", json={"items": items}, headers=AUTH).status_code == 200
+    shown = unit_desk.get("/admin/aduan/W0").text
+    assert re.search(r'id="unit" name="unit" maxlength="200" value="Kelurahan Wonoasri"', shown)
+    assert '<option value="Kelurahan Mekarsari">' in shown  # the datalist of the model's units
+    token = re.search(r'name="csrf" value="([0-9a-f]{64})"', shown)
+    assert token is not None
+    forms = {
+        "W0": {"pilihan": "Kecamatan/Kelurahan", "unit": "Kelurahan Mekarsari"},  # corrected
+        "W1": {"pilihan": "Kecamatan/Kelurahan", "unit": " "},  # emptied: unknown
+        "W2": {"pilihan": "Dinas Perhubungan", "unit": "Kelurahan Wonoasri"},  # another OPD, the field left as it was
+    }
+    for complaint_id, form in forms.items():
+        posted = unit_desk.post(
+            f"/admin/aduan/{complaint_id}/putuskan", data={"csrf": token.group(1), **form}, follow_redirects=False
+        )
+        assert posted.status_code == 303, posted.text
+    units = {i: unit_desk.get(f"/v1/complaints/{i}", headers=AUTH).json()["decision"]["unit"] for i in forms}
+    assert units == {"W0": "Kelurahan Mekarsari", "W1": None, "W2": None}
+    assert {i: u for i, (u, _, _) in _feedback_rows(store_url).items()} == units
+    assert "Kelurahan Mekarsari</span>" in unit_desk.get("/admin/aduan/W0").text  # the "Keputusan" line
