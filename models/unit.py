@@ -269,6 +269,18 @@ class UnitResolver(BaseEstimator):
                 self.display_.setdefault((level, normalise_place(unit)), unit)
         return self
 
+    def known_units(self) -> list[str]:
+        """Every unit name the resolver can answer, sorted: each label's unit, the pooled units, and for
+        territorial labels every kelurahan and kecamatan of the gazetteer (an admin's list to choose from)."""
+        check_is_fitted(self)
+        names = set(self.unit_of_label_.values()) | set(self.display_.values())
+        for model in self.pooled_.values():
+            names.update(str(c) for c in model.classes_)
+        if self.territorial_:
+            names.update(self._display(KELURAHAN, n) for n in self.gazetteer_.kelurahan_of)
+            names.update(self._display(KECAMATAN, n) for n in self.gazetteer_.kecamatan_of)
+        return sorted(n for n in names if n.strip())
+
     def _classifier(self, C: float) -> LogisticRegression:
         # Balanced: kecamatan-level complaints are a quarter of the territorial ones, and each pooled unit a
         # handful; unweighted, the level model says "kelurahan" and the pooled one is never sure (surabaya dev:

@@ -24,6 +24,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from models.router import URGENCY_LEVELS
 from serving.admin_filters import ALL, REVIEW_REASON_NAMES, STATUS_NAMES, Filters, bounded_int
+from serving.admin_units import known_units, posted_unit, proposed_unit
 from serving.admin_web import (
     admin_name,
     check_csrf,
@@ -178,6 +179,8 @@ def detail(complaint_id: str, request: Request, settings: SettingsDep, holder: H
         complaint=view,
         segments=highlight(row.text, explanation.get("opd_terms", []), explanation.get("urgency_cues", [])),
         options=options,
+        unit=proposed_unit(row),
+        units=known_units(holder.current),
         urgency=urgency.get("level"),
         urgency_percent=round(100 * urgency["score"]) if urgency.get("score") is not None else None,
         opd_terms=explanation.get("opd_terms", []),
@@ -236,9 +239,11 @@ def decide(
     urgensi: Annotated[str, Form(max_length=20)] = "",
     catatan: Annotated[str, Form(max_length=2_000)] = "",
     kelompok: Annotated[str, Form(max_length=1)] = "",
+    unit: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
-    """Route the complaint to the chosen OPD (a suggestion, or another OPD of the model's labels); with
-    ``kelompok`` also the waiting complaints of its group of similar ones."""
+    """Route the complaint to the chosen OPD (a suggestion, or another OPD of the model's labels) and the unit
+    in the field (:func:`serving.admin_units.posted_unit`); with ``kelompok`` also the waiting complaints of its
+    group of similar ones."""
     answer, _ = refused(request, settings, store, csrf)
     if answer:
         return answer
@@ -246,7 +251,15 @@ def decide(
     decision = None
     if opd and (not urgensi or urgensi in URGENCY_LEVELS):
         who = admin_name(request, settings)
-        decision = Decision(decided_by=who, opd=masked_field(opd), urgency=urgensi or None, note=masked_field(catatan))
+        decided = posted_unit(store.complaints, complaint_id, opd, unit)
+        decision = Decision(
+            decided_by=who,
+            opd=masked_field(opd),
+            urgency=urgensi or None,
+            note=masked_field(catatan),
+            unit=decided,
+            unit_from_suggestion=False,  # the field showed the suggested unit: what it sends is the admin's word
+        )
     return _decide(request, store, complaint_id, decision, "opd", group=kelompok == "1")
 
 

@@ -2,14 +2,16 @@
 (PostgreSQL: ``postgresql+psycopg2://...``) by setting ``DISPOSISI_FEEDBACK_URL``.
 
 Each row is one decision: the complaint id and text, the OPD and urgency the admin chose (and, when known, the
-specific unit of that OPD), the OPD the model suggested and whether the admin kept it. The text is training
+specific unit of that OPD, and the complaint's place: kecamatan, kelurahan), the OPD the model suggested and
+whether the admin kept it. The text is training
 data, so it is stored, but with NIK/KK numbers, phone numbers, e-mail addresses and URLs masked (:func:`mask_text`)
 before it reaches the database; the model masks them anyway, so nothing useful is lost. The OPD names,
 which an admin may type freely, are masked the same way (and again when stats or exports show them,
 for rows stored before they were).
 
 :meth:`FeedbackStore.export_csv` yields the latest decision per complaint as CSV in the training
-format (``id,teks,opd,urgensi``), so ``disposisi train export.csv`` retrains on it as it is; a cell
+format (``id,teks,opd,urgensi``, opt-in ``unit`` and ``kecamatan,kelurahan`` after them), so
+``disposisi train export.csv`` retrains on it as it is; a cell
 that a spreadsheet would run as a formula gets a leading ``'`` (:func:`spreadsheet_safe`).
 The store is safe to share between threads (one engine, one short transaction per call); SQLite runs
 in WAL mode with a busy timeout so concurrent writers wait instead of failing.
@@ -52,6 +54,7 @@ from store.schema import FeedbackRow
 
 __all__ = [
     "EXPORT_COLUMNS",
+    "PLACE_COLUMNS",
     "UNIT_COLUMN",
     "FeedbackRow",
     "FeedbackStore",
@@ -63,7 +66,8 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 EXPORT_COLUMNS = ("id", "teks", "opd", "urgensi")
-UNIT_COLUMN = "unit"  # the last column of an export asked for with its units
+UNIT_COLUMN = "unit"  # the column after EXPORT_COLUMNS of an export asked for with its units
+PLACE_COLUMNS = ("kecamatan", "kelurahan")  # the last columns of an export asked for with the places
 _SQLITE_BUSY_MS = 30_000
 _EXPORT_BATCH = 500
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -140,22 +144,27 @@ class FeedbackStore:
         suggested_opd: str | None = None,
         model_version: str | None = None,
         unit: str | None = None,
+        kecamatan: str | None = None,
+        kelurahan: str | None = None,
     ) -> StoredFeedback:
         """Store one decision; ``accepted`` is ``opd == suggested_opd`` when a suggestion is known.
 
-        ``unit`` is the specific unit of ``opd`` when known (None, or blank: unknown). The text and the free-text
-        OPD and unit names are masked like a complaint (an admin may type a phone number
-        into "another OPD"); the complaint id is stored as given (it is the caller's key, see the README)."""
+        ``unit`` is the specific unit of ``opd`` when known, ``kecamatan``/``kelurahan`` the complaint's place
+        (None, or blank: unknown). The text and the free-text OPD, unit and place names are masked like a
+        complaint (an admin may type a phone number into "another OPD"); the complaint id is stored as given (it
+        is the caller's key, see the README)."""
         opd, complaint_id = mask_text(opd), _no_nul(complaint_id)
         suggested_opd = None if suggested_opd is None else mask_text(suggested_opd)
         accepted = None if suggested_opd is None else opd == suggested_opd
-        unit = mask_text(unit).strip() or None if unit is not None else None
+        unit, kecamatan, kelurahan = (_masked_name(v) for v in (unit, kecamatan, kelurahan))
         row = FeedbackRow(
             complaint_id=complaint_id,
             text=mask_text(text),
             opd=opd,
             urgency=urgency,
             unit=unit,
+            kecamatan=kecamatan,
+            kelurahan=kelurahan,
             suggested_opd=suggested_opd,
             accepted=accepted,
             model_version=model_version,
@@ -178,10 +187,13 @@ class FeedbackStore:
         with self._read() as session:
             return list(session.scalars(select(FeedbackRow).order_by(FeedbackRow.id)))
 
-    def export_csv(self, *, latest_only: bool = True, with_unit: bool = False) -> Iterator[str]:
+    def export_csv(
+        self, *, latest_only: bool = True, with_unit: bool = False, with_place: bool = False
+    ) -> Iterator[str]:
         """CSV text in chunks: a header, then one row per decision (per complaint if ``latest_only``). With
-        ``with_unit`` a last column ``unit`` holds the decided unit (empty when unknown), which
-        ``disposisi train --unit-column unit`` learns from."""
+        ``with_unit`` a column ``unit`` holds the decided unit (empty when unknown), which
+        ``disposisi train --unit-column unit`` learns from; with ``with_place`` the last columns ``kecamatan``,
+        ``kelurahan`` hold the complaint's place (empty when unknown), the location columns train reads."""
         query = select(
             FeedbackRow.id,
             FeedbackRow.complaint_id,
@@ -189,6 +201,8 @@ class FeedbackStore:
             FeedbackRow.opd,
             FeedbackRow.urgency,
             FeedbackRow.unit,
+            FeedbackRow.kecamatan,
+            FeedbackRow.kelurahan,
         )
         if latest_only:
             key = func.coalesce(FeedbackRow.complaint_id, literal("#") + cast(FeedbackRow.id, String))
@@ -196,12 +210,18 @@ class FeedbackStore:
         query = query.order_by(FeedbackRow.id).execution_options(yield_per=_EXPORT_BATCH)
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow((*EXPORT_COLUMNS, UNIT_COLUMN) if with_unit else EXPORT_COLUMNS)
+        writer.writerow(
+            (*EXPORT_COLUMNS, *((UNIT_COLUMN,) if with_unit else ()), *(PLACE_COLUMNS if with_place else ()))
+        )
         with self._read() as session:
-            for n, (row_id, complaint_id, text, opd, urgency, unit) in enumerate(session.execute(query), start=1):
+            for n, (row_id, complaint_id, text, opd, urgency, unit, kec, kel) in enumerate(
+                session.execute(query), start=1
+            ):
                 cells = [complaint_id or f"feedback-{row_id}", text, mask_text(opd), urgency or ""]
                 if with_unit:
                     cells.append(unit or "")  # masked when stored (units were masked from the start)
+                if with_place:
+                    cells.extend((kec or "", kel or ""))  # masked when stored, like the units
                 writer.writerow([spreadsheet_safe(cell) for cell in cells])
                 if n % _EXPORT_BATCH == 0:
                     yield buffer.getvalue()
@@ -291,6 +311,11 @@ def spreadsheet_safe(cell: str) -> str:
     if cell.startswith(_FORMULA_STARTS):
         cell = "'" + cell
     return cell.replace("\r\n", "\n").replace("\r", "\n") if "\r" in cell else cell
+
+
+def _masked_name(value: str | None) -> str | None:
+    """A free-text name as stored: masked, stripped, None when blank (unknown, never "")."""
+    return None if value is None else mask_text(value).strip() or None
 
 
 def _no_nul(value: str | None) -> str | None:

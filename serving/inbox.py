@@ -4,8 +4,10 @@
 it with its suggestion and due date; with ``DISPOSISI_AUTO_ROUTE=true`` a complaint that needs no review is
 routed at once (status ``otomatis``). ``POST /v1/complaints/{id}/decision`` records who decided what (the name of
 the key used), keeps the trail, and stores an OPD decision as a feedback row in the training format, so
-``disposisi train`` learns from the desk as it learns from ``/v1/feedback``; a decision that forwards to the
-suggested OPD keeps the suggested unit with it (:func:`suggested_unit`).
+``disposisi train`` learns from the desk as it learns from ``/v1/feedback``. A decision may name the unit of its
+OPD (``unit``); without one, a decision that forwards to the suggested OPD keeps the suggested unit
+(:func:`store.trail.suggested_unit`). The feedback row keeps that unit and the complaint's place (kecamatan,
+kelurahan), so that retraining learns where each unit's complaints come from.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import io
 import logging
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
@@ -46,7 +48,7 @@ from serving.settings import Settings
 from store.complaints import ComplaintStore, Decision, NewComplaint, UnknownComplaintError, suggestion_of
 from store.schema import ComplaintRow
 
-__all__ = ["keep_complaints", "router", "suggested_unit"]
+__all__ = ["keep_complaints", "record_decision", "router"]
 
 logger = logging.getLogger(__name__)
 
@@ -196,6 +198,7 @@ def decide(
         urgency=body.urgency,
         outside_authority=masked_field(body.outside_authority),
         note=masked_field(body.note),
+        unit=masked_field(body.unit),
     )
     try:
         row = record_decision(complaints, store, complaint_id, decision, group=body.group)
@@ -218,32 +221,24 @@ def record_decision(
     complaints: ComplaintStore, store: FeedbackStore, complaint_id: str, decision: Decision, *, group: bool = False
 ) -> ComplaintRow:
     """Record ``decision`` on the complaint (trail kept) and, when it routes to an OPD, store it as a feedback row
-    in the training format; the API and the /admin page both decide through here. With ``group`` the waiting
-    complaints of its group of similar ones get the same decision (a trail entry and a feedback row each)."""
+    in the training format, with the unit decided (:class:`store.trail.Decision`) and the complaint's place; the
+    API and the /admin page both decide through here. With ``group`` the waiting complaints of its group of
+    similar ones get the same decision (a trail entry and a feedback row each)."""
     rows = complaints.decide_group(complaint_id, decision) if group else [complaints.decide(complaint_id, decision)]
     if decision.opd:
         for row in rows:
-            suggestion = suggestion_of(row)
             store.add(
                 text=row.text,
                 opd=decision.opd,
                 complaint_id=row.id,
                 urgency=row.decided_urgency,
                 suggested_opd=row.top_opd,
-                model_version=row.model_version or suggestion.get("model_version"),
-                unit=suggested_unit(row, suggestion, decision.opd),
+                model_version=row.model_version or suggestion_of(row).get("model_version"),
+                unit=row.decided_unit,
+                kecamatan=row.kecamatan,
+                kelurahan=row.kelurahan,
             )
     return rows[0]
-
-
-def suggested_unit(row: ComplaintRow, suggestion: dict[str, Any], opd: str) -> str | None:
-    """The unit the model suggested, kept with a decision that forwards to the suggested OPD: the unit belongs to
-    that OPD, so a decision for another OPD has no known unit. A unit equal to the OPD label is the model saying
-    it knows nothing finer (or a model without units), so it is not kept either: unknown, for retrain."""
-    unit = suggestion.get("unit")
-    if opd != row.top_opd or not isinstance(unit, str) or not unit.strip() or unit.strip() == opd:
-        return None
-    return unit.strip()
 
 
 def desk_view(row: ComplaintRow, policy: DuePolicy) -> DeskComplaint:
@@ -252,6 +247,7 @@ def desk_view(row: ComplaintRow, policy: DuePolicy) -> DeskComplaint:
         decision = DecisionOut(
             opd=row.decided_opd,
             urgency=row.decided_urgency,
+            unit=row.decided_unit,
             outside_authority=row.outside_authority,
             note=row.note,
             decided_by=row.decided_by,

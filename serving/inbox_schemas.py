@@ -55,10 +55,16 @@ class ComplaintsOut(BaseModel):
 
 
 class DecisionIn(_Input):
-    """``{"opd": ..., "urgency"?: ..., "note"?: ...}`` or ``{"outside_authority": "PLN", "note"?: ...}``."""
+    """``{"opd": ..., "urgency"?: ..., "unit"?: ..., "note"?: ...}`` or ``{"outside_authority": ..., "note"?: ...}``."""
 
     opd: StrictStr | None = Field(default=None, max_length=_MAX_NAME)
     urgency: UrgencyLevel | None = None
+    unit: StrictStr | None = Field(
+        default=None,
+        max_length=_MAX_NAME,
+        description="The specific unit of the OPD (a kelurahan or kecamatan, the real OPD behind a pooled label), "
+        "if known; without it a decision for the suggested OPD keeps the suggested unit.",
+    )
     outside_authority: StrictStr | None = Field(
         default=None, max_length=_MAX_NAME, description="Who must handle it instead (PLN, Polri, BPN, ...)."
     )
@@ -66,6 +72,15 @@ class DecisionIn(_Input):
     group: StrictBool = Field(
         default=False, description="Also decide the waiting complaints of its group of similar ones (duplicate_of)."
     )
+
+    @field_validator("unit")
+    @classmethod
+    def _unit_name(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not value.strip():
+            raise ValueError("must not be empty or only whitespace: leave unit out when the unit is not known")
+        return _not_blank(value).strip()
 
     @model_validator(mode="after")
     def _one_kind(self) -> DecisionIn:
@@ -75,6 +90,8 @@ class DecisionIn(_Input):
             raise ValueError("give either opd (route it) or outside_authority (not ours), exactly one of them")
         if outside and self.urgency is not None:
             raise ValueError("urgency goes with opd, not with outside_authority")
+        if outside and self.unit is not None:
+            raise ValueError("unit goes with opd, not with outside_authority")
         self.opd, self.outside_authority = opd or None, outside or None
         return self
 
@@ -82,6 +99,7 @@ class DecisionIn(_Input):
 class DecisionOut(BaseModel):
     opd: str | None
     urgency: str | None
+    unit: str | None = Field(default=None, description="The unit of the OPD decided, when known.")
     outside_authority: str | None
     note: str | None
     decided_by: str | None

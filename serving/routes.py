@@ -124,6 +124,8 @@ def feedback(body: FeedbackIn, store: StoreDep, holder: HolderDep, settings: Set
         suggested_opd=body.suggested_opd,
         model_version=loaded.version if loaded else None,
         unit=body.unit,
+        kecamatan=body.kecamatan,
+        kelurahan=body.kelurahan,
     )
     return FeedbackOut(
         feedback_id=stored.feedback_id,
@@ -139,7 +141,10 @@ def feedback(body: FeedbackIn, store: StoreDep, holder: HolderDep, settings: Set
     tags=["feedback"],
     response_class=StreamingResponse,
     responses={
-        200: {"content": {"text/csv": {}}, "description": "CSV: id,teks,opd,urgensi (+ unit with with_unit)"},
+        200: {
+            "content": {"text/csv": {}},
+            "description": "CSV: id,teks,opd,urgensi (+ unit with with_unit, + kecamatan,kelurahan with with_place)",
+        },
         **_errors(401, 422, 503),
     },
 )
@@ -151,13 +156,18 @@ def export_feedback(
         description="Add a last column `unit`: the decided unit, empty when unknown "
         "(`disposisi train --unit-column unit` learns it).",
     ),
+    with_place: bool = Query(
+        default=False,
+        description="Add last columns `kecamatan`, `kelurahan`: the complaint's place, empty when unknown "
+        "(the location columns `disposisi train` reads).",
+    ),
 ) -> StreamingResponse:
-    """All decisions as CSV in the training format (id,teks,opd,urgensi; with ``with_unit``, also unit):
-    ``disposisi train`` reads it as is."""
+    """All decisions as CSV in the training format (id,teks,opd,urgensi; with ``with_unit``, also unit; with
+    ``with_place``, also kecamatan,kelurahan): ``disposisi train`` reads it as is."""
     store.count()  # reach the database before the 200 is sent, so an outage is a 503
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     return StreamingResponse(
-        store.export_csv(latest_only=latest_only, with_unit=with_unit),
+        store.export_csv(latest_only=latest_only, with_unit=with_unit, with_place=with_place),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="feedback-{stamp}.csv"'},
     )

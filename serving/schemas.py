@@ -18,6 +18,7 @@ from pydantic import (
     SerializerFunctionWrapHandler,
     StrictInt,
     StrictStr,
+    ValidationInfo,
     field_validator,
     model_serializer,
     model_validator,
@@ -132,6 +133,12 @@ class FeedbackIn(_Input):
         description="The specific unit of the chosen OPD (a kelurahan or kecamatan, a pooled OPD), if known; "
         "leave it out when unknown. `disposisi retrain --unit-column` learns it.",
     )
+    kecamatan: StrictStr | None = Field(
+        default=None, max_length=_MAX_LABEL_CHARS, description="The complaint's kecamatan, if known (stored masked)."
+    )
+    kelurahan: StrictStr | None = Field(
+        default=None, max_length=_MAX_LABEL_CHARS, description="The complaint's kelurahan, if known (stored masked)."
+    )
 
     @field_validator("text")
     @classmethod
@@ -143,13 +150,14 @@ class FeedbackIn(_Input):
     def _opd_name(cls, value: str) -> str:
         return _not_blank(value).strip()
 
-    @field_validator("unit")
+    @field_validator("unit", "kecamatan", "kelurahan")
     @classmethod
-    def _unit_name(cls, value: str | None) -> str | None:
+    def _known_name(cls, value: str | None, info: ValidationInfo) -> str | None:
         if value is None:
             return None
         if not value.strip():
-            raise ValueError("must not be empty or only whitespace: leave unit out when the unit is not known")
+            field = info.field_name
+            raise ValueError(f"must not be empty or only whitespace: leave {field} out when the {field} is not known")
         return _not_blank(value).strip()
 
     @field_validator("suggested_opd")

@@ -26,6 +26,7 @@ from models.similarity import Complaint
 from store.duplicates import SimilarComplaint, match_and_index, most_similar
 from store.schema import ComplaintRow, DecisionRow
 from store.stats import DeskStats, desk_stats
+from store.trail import Decision, apply_decision, suggested_unit, undo_last
 
 __all__ = [
     "DESK_ORDER",
@@ -73,21 +74,6 @@ class NewComplaint:
     kecamatan: str | None = None
     kelurahan: str | None = None
     kanal: str | None = None
-
-
-@dataclass(frozen=True)
-class Decision:
-    """What an admin decided: an OPD (with an optional urgency), or that the complaint is outside authority."""
-
-    decided_by: str
-    opd: str | None = None
-    urgency: str | None = None
-    outside_authority: str | None = None
-    note: str | None = None
-
-    @property
-    def status(self) -> str:
-        return "di_luar_kewenangan" if self.outside_authority else "didisposisikan"
 
 
 @dataclass
@@ -210,7 +196,7 @@ class ComplaintStore:
         """Record ``decision`` (overwriting an earlier one; the trail keeps both)."""
         now = now or datetime.now(UTC)
         with self._sessions.begin() as session:
-            return _decide(session, _locked(session, complaint_id), decision, now)
+            return apply_decision(session, _locked(session, complaint_id), decision, now)
 
     def decide_group(self, complaint_id: str, decision: Decision, *, now: datetime | None = None) -> list[ComplaintRow]:
         """Record ``decision`` on the complaint and its group in one transaction: the first complaint of the group
@@ -224,11 +210,11 @@ class ComplaintStore:
                 ComplaintRow.duplicate_of == root, ComplaintRow.status == "baru", ComplaintRow.id != row.id
             )
             others = sorted(set(session.scalars(members)) | ({root} if root != row.id else set()))
-            decided = [_decide(session, row, decision, now)]
+            decided = [apply_decision(session, row, decision, now)]
             for other_id in others:
                 other = _locked(session, other_id)
                 if other.status == "baru":
-                    decided.append(_decide(session, other, decision, now))
+                    decided.append(apply_decision(session, other, decision, now))
             return decided
 
     def undo(self, complaint_id: str, *, decided_by: str, now: datetime | None = None) -> ComplaintRow:
@@ -244,26 +230,7 @@ class ComplaintStore:
             )
             if not trail:
                 raise UnknownComplaintError(f'complaint "{complaint_id}" has no decision to undo')
-            before = _state_before(row, trail)
-            session.add(
-                DecisionRow(
-                    complaint_id=complaint_id,
-                    status=before["status"],
-                    previous_status=row.status,
-                    opd=before["opd"],
-                    urgency=before["urgency"],
-                    outside_authority=before["outside_authority"],
-                    note="dibatalkan",
-                    decided_by=decided_by,
-                    decided_at=now,
-                )
-            )
-            row.status = before["status"]
-            row.decided_opd = before["opd"]
-            row.decided_urgency = before["urgency"]
-            row.outside_authority = before["outside_authority"]
-            row.decided_by = before["decided_by"]
-            row.decided_at = before["decided_at"]
+            undo_last(session, row, trail, decided_by, now)
         return row
 
     def trail(self, complaint_id: str) -> list[DecisionRow]:
@@ -317,6 +284,9 @@ def _row_values(item: NewComplaint, now: datetime) -> dict[str, Any]:
         "model_version": item.model_version,
         "decided_opd": item.top_opd if item.status == "otomatis" else None,
         "decided_urgency": item.urgency if item.status == "otomatis" else None,
+        "decided_unit": suggested_unit(item.suggestion, item.top_opd, item.top_opd)
+        if item.status == "otomatis" and item.top_opd
+        else None,
         "decided_by": "otomatis" if item.status == "otomatis" else None,
         "decided_at": now if item.status == "otomatis" else None,
     }
@@ -346,58 +316,8 @@ def _filtered(
     return query
 
 
-def _decide(session: Session, row: ComplaintRow, decision: Decision, now: datetime) -> ComplaintRow:
-    urgency = decision.urgency or (row.urgency if decision.opd else None)
-    session.add(
-        DecisionRow(
-            complaint_id=row.id,
-            status=decision.status,
-            previous_status=row.status,
-            opd=decision.opd,
-            urgency=urgency,
-            outside_authority=decision.outside_authority,
-            note=decision.note,
-            decided_by=decision.decided_by,
-            decided_at=now,
-        )
-    )
-    row.status = decision.status
-    row.decided_opd = decision.opd
-    row.decided_urgency = urgency
-    row.outside_authority = decision.outside_authority
-    row.note = decision.note
-    row.decided_by = decision.decided_by
-    row.decided_at = now
-    return row
-
-
 def _locked(session: Session, complaint_id: str) -> ComplaintRow:
     row = session.get(ComplaintRow, complaint_id, with_for_update=True)
     if row is None:
         raise UnknownComplaintError(f'no complaint with id "{complaint_id}" is stored')
     return row
-
-
-def _state_before(row: ComplaintRow, trail: list[DecisionRow]) -> dict[str, Any]:
-    """The complaint's decision state before the newest entry of ``trail`` (newest first): what the entry before
-    it left (each entry records the state it left), or the state the complaint arrived in."""
-    if len(trail) > 1:
-        previous = trail[1]
-        return {
-            "status": previous.status,
-            "opd": previous.opd,
-            "urgency": previous.urgency,
-            "outside_authority": previous.outside_authority,
-            "decided_by": previous.decided_by,
-            "decided_at": previous.decided_at,
-        }
-    arrived = trail[0].previous_status or "baru"
-    automatic = arrived == "otomatis"
-    return {
-        "status": arrived,
-        "opd": row.top_opd if automatic else None,
-        "urgency": row.urgency if automatic else None,
-        "outside_authority": None,
-        "decided_by": "otomatis" if automatic else None,
-        "decided_at": row.received_at if automatic else None,
-    }

@@ -4,7 +4,8 @@ Both the feedback export of the API and ``disposisi retrain`` read them from her
 the feedback table (text masked, as stored); a complaint an admin marked outside the Pemda's authority on the
 desk has no OPD and is listed only when asked (``outside_label``), under that label. A decision carries the
 specific unit of its OPD (``unit``: a kelurahan, a pooled OPD) when the admin or the desk gave one, else None:
-unknown, never a unit called "".
+unknown, never a unit called "", and the place of its complaint (``kecamatan``, ``kelurahan``, migration 0009)
+when known, so that the unit resolver learns which places each unit serves.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ class LabelledDecision:
     decided_at: datetime
     feedback_id: int | None  # None for an outside-authority decision of the desk
     unit: str | None = None  # the specific unit of ``opd``, when known
+    kecamatan: str | None = None  # the complaint's place, when known
+    kelurahan: str | None = None
 
 
 def latest_decisions(engine: Engine, *, outside_label: str | None = None) -> list[LabelledDecision]:
@@ -43,6 +46,8 @@ def latest_decisions(engine: Engine, *, outside_label: str | None = None) -> lis
             FeedbackRow.urgency,
             FeedbackRow.created_at,
             FeedbackRow.unit,
+            FeedbackRow.kecamatan,
+            FeedbackRow.kelurahan,
         )
         .where(FeedbackRow.id.in_(latest))
         .order_by(FeedbackRow.created_at, FeedbackRow.id)
@@ -56,20 +61,42 @@ def latest_decisions(engine: Engine, *, outside_label: str | None = None) -> lis
                 urgency=urgency,
                 decided_at=created_at,
                 feedback_id=row_id,
-                unit=(unit or "").strip() or None,
+                unit=_known(unit),
+                kecamatan=_known(kecamatan),
+                kelurahan=_known(kelurahan),
             )
-            for row_id, complaint_id, text, opd, urgency, created_at, unit in connection.execute(query)
+            for row_id, complaint_id, text, opd, urgency, created_at, unit, kecamatan, kelurahan in connection.execute(
+                query
+            )
         }
         if outside_label is not None:
-            outside = select(ComplaintRow.id, ComplaintRow.text, ComplaintRow.decided_at).where(
-                ComplaintRow.status == "di_luar_kewenangan", ComplaintRow.decided_at.is_not(None)
-            )
-            for complaint_id, text, decided_at in connection.execute(outside):
+            outside = select(
+                ComplaintRow.id,
+                ComplaintRow.text,
+                ComplaintRow.decided_at,
+                ComplaintRow.kecamatan,
+                ComplaintRow.kelurahan,
+            ).where(ComplaintRow.status == "di_luar_kewenangan", ComplaintRow.decided_at.is_not(None))
+            for complaint_id, text, decided_at, kecamatan, kelurahan in connection.execute(outside):
                 assert decided_at is not None  # the query asks for decided rows only
                 previous = found.get(complaint_id)
                 if previous is None or previous.decided_at <= decided_at:  # the desk's later word wins
-                    found[complaint_id] = LabelledDecision(complaint_id, text, outside_label, None, decided_at, None)
+                    found[complaint_id] = LabelledDecision(
+                        complaint_id,
+                        text,
+                        outside_label,
+                        None,
+                        decided_at,
+                        None,
+                        kecamatan=_known(kecamatan),
+                        kelurahan=_known(kelurahan),
+                    )
     return sorted(found.values(), key=lambda d: (_naive(d.decided_at), d.complaint_id))
+
+
+def _known(value: str | None) -> str | None:
+    """A stored name, None when missing or blank (unknown, never "")."""
+    return (value or "").strip() or None
 
 
 def _naive(moment: datetime) -> datetime:

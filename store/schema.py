@@ -34,6 +34,9 @@ class FeedbackRow(Base):
     urgency: Mapped[str | None] = mapped_column(String(16))
     # the specific unit of the OPD the admin decided (a kelurahan, a pooled OPD), when known. Migration 0007.
     unit: Mapped[str | None] = mapped_column(String(200))
+    # the place of the complaint decided (masked, as the citizen gave it), when known. Migration 0009.
+    kecamatan: Mapped[str | None] = mapped_column(String(200))
+    kelurahan: Mapped[str | None] = mapped_column(String(200))
     suggested_opd: Mapped[str | None] = mapped_column(String(200))
     accepted: Mapped[bool | None] = mapped_column(Boolean)
     model_version: Mapped[str | None] = mapped_column(String(64))
@@ -78,6 +81,7 @@ class ComplaintRow(Base):
     model_version: Mapped[str | None] = mapped_column(String(64))
     decided_opd: Mapped[str | None] = mapped_column(String(200))
     decided_urgency: Mapped[str | None] = mapped_column(String(16))
+    decided_unit: Mapped[str | None] = mapped_column(String(200))  # the unit of decided_opd, when known (0008)
     outside_authority: Mapped[str | None] = mapped_column(String(200))
     note: Mapped[str | None] = mapped_column(Text)
     decided_by: Mapped[str | None] = mapped_column(String(200))
@@ -131,6 +135,7 @@ class DecisionRow(Base):
     previous_status: Mapped[str | None] = mapped_column(String(32))
     opd: Mapped[str | None] = mapped_column(String(200))
     urgency: Mapped[str | None] = mapped_column(String(16))
+    unit: Mapped[str | None] = mapped_column(String(200))  # the unit of ``opd``, when known (migration 0008)
     outside_authority: Mapped[str | None] = mapped_column(String(200))
     note: Mapped[str | None] = mapped_column(Text)
     decided_by: Mapped[str | None] = mapped_column(String(200))

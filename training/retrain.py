@@ -11,7 +11,9 @@
    new decision does nothing ("no new decisions since version N: nothing to do"). Safe to run from cron.
 4. With ``unit_column`` (and ``catalogue``, the location columns) the base data is read as ``disposisi train``
    reads it, and the new model learns the specific unit too: a decision's own ``unit`` is its unit label, a
-   decision without one contributes none (an empty unit is unknown to :class:`models.unit.UnitResolver`). When
+   decision without one contributes none (an empty unit is unknown to :class:`models.unit.UnitResolver`), and a
+   decision's stored place (the complaint's kecamatan, kelurahan) is its place, so the resolver learns the places
+   each unit serves from the decisions too (a kelurahan only the decisions name is then known). When
    the champion or the model in ``model_dir`` was trained with a unit column (or a catalogue) and this retrain
    is not given it, retrain refuses with a one-line message rather than quietly dropping the unit
    (``without_unit`` drops it on purpose).
@@ -271,7 +273,8 @@ def _fingerprint(decisions: Sequence[LabelledDecision]) -> str:
     digest = hashlib.sha256()
     for d in decisions:
         unit = f"\x1f{d.unit}" if d.unit else ""  # only when known: decisions without a unit hash as before units
-        digest.update(f"{d.complaint_id}\x1f{d.opd}\x1f{d.urgency or ''}\x1f{d.text}{unit}\x1e".encode())
+        place = f"\x1d{d.kecamatan or ''}\x1f{d.kelurahan or ''}" if d.kecamatan or d.kelurahan else ""  # likewise
+        digest.update(f"{d.complaint_id}\x1f{d.opd}\x1f{d.urgency or ''}\x1f{d.text}{unit}{place}\x1e".encode())
     return digest.hexdigest()
 
 
@@ -301,17 +304,20 @@ def _as_dataset(decisions: Sequence[LabelledDecision], source: str, *, with_unit
         sources=[source],
         sha256=_fingerprint(decisions),
         units=[d.unit or "" for d in decisions] if with_units else None,
+        places=[_place(d) for d in decisions] if with_units else None,
     )
 
 
 def _joined(base: Dataset, decisions: Sequence[LabelledDecision]) -> Dataset:
     """Base rows then decisions; a label with fewer than 2 rows in all is left out (and counted). With units in
-    the base data, a decision's unit is its own (``""``, unknown, when it has none); decisions have no place."""
+    the base data, a decision's unit is its own (``""``, unknown, when it has none); a decision's place is its own
+    (``Place()`` when unknown), also when the base data has no location columns but some decision has a place."""
     texts = [*base.texts, *(d.text for d in decisions)]
     labels = [*base.opd, *(d.opd for d in decisions)]
     urgency = [*(base.urgency or [""] * len(base)), *(d.urgency or "" for d in decisions)]
     units = None if base.units is None else [*base.units, *(d.unit or "" for d in decisions)]
-    places = None if base.places is None else [*base.places, *(Place() for _ in decisions)]
+    placed = base.places is not None or any(d.kecamatan or d.kelurahan for d in decisions)
+    places = [*(base.places or [Place()] * len(base)), *(_place(d) for d in decisions)] if placed else None
     counts = pd.Series(labels).value_counts()
     keep = [counts[label] >= 2 for label in labels]
     skipped = dict(base.skipped)
@@ -328,6 +334,10 @@ def _joined(base: Dataset, decisions: Sequence[LabelledDecision]) -> Dataset:
         units=None if units is None else [u for u, k in zip(units, keep, strict=True) if k],
         places=None if places is None else [p for p, k in zip(places, keep, strict=True) if k],
     )
+
+
+def _place(decision: LabelledDecision) -> Place:
+    return Place(kecamatan=decision.kecamatan, kelurahan=decision.kelurahan)
 
 
 def _frame_of(data: Dataset) -> pd.DataFrame:

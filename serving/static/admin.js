@@ -44,9 +44,45 @@
   var urgency = document.getElementById("pilih-urgensi");
   var outside = document.getElementById("lembaga");
 
+  var unit = document.getElementById("unit");
+  var unitCleared = false;
+
   if (other && otherChoice) {
     other.addEventListener("change", function () {
       otherChoice.checked = true;
+    });
+  }
+
+  function chosenOpd() {
+    var checked = decision && decision.querySelector('input[name="pilihan"]:checked');
+    if (!checked) {
+      return "";
+    }
+    return checked === otherChoice ? (other ? other.value : "") : checked.value;
+  }
+
+  // The proposed unit belongs to the suggested OPD: another OPD clears it, the suggested one brings it back.
+  function syncUnit() {
+    var proposed = unit ? unit.getAttribute("data-saran") : "";
+    if (!proposed) {
+      return;
+    }
+    if (chosenOpd() === unit.getAttribute("data-opd-saran")) {
+      if (unitCleared && !unit.value) {
+        unit.value = proposed;
+      }
+      unitCleared = false;
+    } else if (unit.value === proposed) {
+      unit.value = "";
+      unitCleared = true;
+    }
+  }
+
+  if (decision) {
+    decision.addEventListener("change", function (event) {
+      if (event.target !== unit) {
+        syncUnit();
+      }
     });
   }
 
@@ -54,6 +90,7 @@
     var radio = decision && decision.querySelector('input[data-kunci="' + number + '"]');
     if (radio) {
       radio.checked = true;
+      syncUnit();
     }
   }
 
@@ -87,6 +124,7 @@
       } else if (key === "o" && other) {
         if (otherChoice) {
           otherChoice.checked = true;
+          syncUnit();
         }
         other.focus();
       } else if (key === "l" && outside) {

@@ -319,3 +319,66 @@ def test_the_complaint_view_shows_the_unit(page: object, server: str) -> None:
     expect(page.locator("#aduan .meta")).to_contain_text("Kel. Wonoasri")
     page.goto("/admin/aduan/U-2")
     expect(page.locator("#unit-saran")).to_contain_text("Dinas Perhubungan")
+
+
+@pytest.mark.parametrize("served_model_dir", ["unit_model_dir"], indirect=True)
+def test_the_admin_corrects_the_unit(page: object, server: str, feedback_url: str) -> None:
+    """The unit field holds the suggested unit with the suggested OPD, offers the model's units, empties when
+    another OPD is chosen with the keyboard and comes back with the suggested one; a corrected unit is the
+    decision's (on the complaint, in the "Keputusan" line and in the feedback row, with the place), and z undoes it."""
+    from playwright.sync_api import Page, expect
+
+    assert isinstance(page, Page)
+    items = [
+        {
+            "id": "U-1",
+            "text": "Surat pengantar RT untuk kartu keluarga belum ditandatangani pak lurah",
+            "kecamatan": "Tanjungsari",
+            "kelurahan": "Wonoasri",
+        },
+        {"id": "U-2", "text": "Lampu lalu lintas di perempatan mati sejak kemarin"},
+    ]
+    response = httpx.post(f"{server}/v1/complaints", json={"items": items}, headers={"X-API-Key": API_KEY}, timeout=60)
+    assert response.status_code == 200, response.text
+    page.goto("/admin/aduan/U-1")
+    unit = page.locator("#unit")
+    expect(unit).to_have_value("Kelurahan Wonoasri")
+    known = page.locator("#unit-dikenal option").evaluate_all("options => options.map(o => o.value)")
+    assert {"Kelurahan Mekarsari", "Kelurahan Wonoasri", "Kecamatan Tanjungsari"} <= set(known)
+    page.keyboard.press("2")  # another OPD than the suggested one: its unit is not that one
+    expect(unit).to_have_value("")
+    page.keyboard.press("1")
+    expect(unit).to_have_value("Kelurahan Wonoasri")
+    unit.fill("Kelurahan Mekarsari")
+    with page.expect_navigation():
+        unit.press("Enter")
+    decision = _complaint(server, "U-1")["decision"]
+    assert (decision["opd"], decision["unit"], decision["decided_by"]) == (
+        "Kecamatan/Kelurahan",
+        "Kelurahan Mekarsari",
+        ADMIN_NAME,
+    )
+    store = FeedbackStore(feedback_url)
+    try:
+        [row] = store.rows()
+    finally:
+        store.close()
+    assert (row.complaint_id, row.opd, row.unit) == ("U-1", "Kecamatan/Kelurahan", "Kelurahan Mekarsari")
+    assert (row.kecamatan, row.kelurahan) == ("Tanjungsari", "Wonoasri")
+    with page.expect_navigation():
+        page.keyboard.press("z")  # undo: U-1 opens again, waiting, without a decided unit
+    expect(page.locator("#aduan")).to_have_attribute("data-id", "U-1")
+    assert _complaint(server, "U-1")["decision"] is None
+    page.goto("/admin/aduan/U-1")
+    page.keyboard.press("o")  # "OPD lain": the select is focused, the proposed unit is cleared
+    expect(unit).to_have_value("")
+    page.keyboard.press("Escape")
+    page.keyboard.press("1")
+    expect(unit).to_have_value("Kelurahan Wonoasri")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")  # kept as suggested: the suggested unit is the decision's
+    assert _complaint(server, "U-1")["decision"]["unit"] == "Kelurahan Wonoasri"
+    page.goto("/admin/aduan/U-1")
+    expect(page.locator("#keputusan-unit")).to_have_text("Kelurahan Wonoasri")
+    page.goto("/admin/aduan/U-2")
+    expect(unit).to_have_value("")  # the unit is the OPD itself: nothing finer to propose

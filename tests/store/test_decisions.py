@@ -42,3 +42,10 @@ def test_a_store_with_decisions_gains_the_unit_column_and_keeps_its_rows(engine:
     assert upgrade(engine) == head_revision()
     [decision] = latest_decisions(engine)
     assert (decision.complaint_id, decision.opd, decision.unit) == ("lama-1", "Dinas PUPR", None)
+
+
+def test_the_latest_decision_carries_the_place_of_its_complaint(migrated: Engine) -> None:
+    _add(migrated, "P1", "Kecamatan/Kelurahan", 0, kecamatan="Sukamaju", kelurahan="Mekarsari")
+    _add(migrated, "P2", "Dinas Perhubungan", 1, kecamatan="  ")  # blank, as an older writer might leave it
+    found = [(d.complaint_id, d.kecamatan, d.kelurahan) for d in latest_decisions(migrated)]
+    assert found == [("P1", "Sukamaju", "Mekarsari"), ("P2", None, None)]

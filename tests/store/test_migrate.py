@@ -71,3 +71,67 @@ def test_a_database_with_both_old_tables_is_stamped_at_the_sessions_revision(eng
     assert upgrade(engine) == head_revision()
     with engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+
+
+def _columns(engine: Engine, table: str) -> set[str]:
+    return {column["name"] for column in inspect(engine).get_columns(table)}
+
+
+def _downgrade(engine: Engine, revision: str) -> None:
+    from alembic import command
+
+    from store.migrate import alembic_config
+
+    with engine.begin() as connection:
+        command.downgrade(alembic_config(connection), revision)
+
+
+def test_the_decision_unit_and_feedback_place_migrations_go_up_and_down_keeping_rows(engine: Engine) -> None:
+    """0008 (complaints.decided_unit, decisions.unit) and 0009 (feedback.kecamatan, kelurahan) on a store with
+    rows: added as unknown, dropped again on downgrade, rows kept both ways."""
+    upgrade(engine, "0007_feedback_unit")
+    now = datetime.now(UTC)
+    with engine.begin() as connection:
+        connection.execute(
+            insert(FeedbackRow.__table__).values(
+                complaint_id="lama-1", text="jalan rusak", opd="Dinas PUPR", unit="Dinas PUPR", created_at=now
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO decisions (complaint_id, status, opd, decided_by, decided_at) "
+                "VALUES ('lama-1', 'didisposisikan', 'Dinas PUPR', 'sari', :now)"
+            ),
+            {"now": now},
+        )
+    assert upgrade(engine) == head_revision()
+    assert "decided_unit" in _columns(engine, "complaints")
+    assert "unit" in _columns(engine, "decisions")
+    assert {"kecamatan", "kelurahan"} <= _columns(engine, "feedback")
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT complaint_id, kecamatan, kelurahan FROM feedback")).all() == [
+            ("lama-1", None, None)
+        ]
+        assert connection.execute(text("SELECT opd, unit FROM decisions")).all() == [("Dinas PUPR", None)]
+    _downgrade(engine, "0008_decision_unit")
+    assert current_revision(engine) == "0008_decision_unit"
+    assert not {"kecamatan", "kelurahan"} & _columns(engine, "feedback")
+    _downgrade(engine, "0007_feedback_unit")
+    assert "decided_unit" not in _columns(engine, "complaints")
+    assert "unit" not in _columns(engine, "decisions")
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT complaint_id, unit FROM feedback")).all() == [("lama-1", "Dinas PUPR")]
+        assert connection.execute(text("SELECT count(*) FROM decisions")).scalar() == 1
+    assert _has_desk_order_index(engine)  # the expression index of 0005 outlives 0008 both ways
+    assert upgrade(engine) == head_revision()  # and up again
+
+
+def _has_desk_order_index(engine: Engine) -> bool:
+    """Asked of the catalogue directly: SQLAlchemy's inspector cannot reflect an expression index."""
+    query = (
+        "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = :name"
+        if engine.dialect.name == "sqlite"
+        else "SELECT count(*) FROM pg_indexes WHERE indexname = :name"
+    )
+    with engine.connect() as connection:
+        return connection.execute(text(query), {"name": "ix_complaints_desk_order"}).scalar() == 1
