@@ -6,7 +6,8 @@
   the thresholds chosen on three consecutive time slices of them), so that the figures show how the promise
   moves with time.
   A third row is a ceiling, not a rule: the threshold that dev itself needs for coverage 0.50, which shows
-  how accurate the not flagged can be at that coverage with the router's top score.
+  how accurate the not flagged can be at that coverage with the router's top score. In every row a complaint
+  the open-set check flags (``di_luar_cakupan``) is flagged as well, as the router flags it.
 - ``## Unit``: unit accuracy (:mod:`models.unit`) on the territorial and pooled rows of dev, end to end (the
   unit of the routed OPD) and given the true OPD (what the unit resolver adds by itself), and where the
   territorial rows go wrong given the true OPD (:func:`territorial_breakdown`): the level, the place, no place,
@@ -22,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from benchmarks.report import CorpusResult
+from models.openset import REASON_OUTSIDE
 from models.review import ReviewThreshold, choose_review_threshold
 from models.router import ComplaintRouter
 from models.unit import level_of
@@ -57,24 +59,36 @@ def _thresholds(router: ComplaintRouter, review: ReviewThreshold) -> dict[str, f
 
 def review_by_month(router: ComplaintRouter, review: ReviewThreshold, dev: Dataset) -> list[dict[str, Any]]:
     """One row per threshold variant: the threshold, and coverage and accuracy among the not flagged, over
-    all of dev and per month (``YYYY-MM`` of the date column)."""
+    all of dev and per month (``YYYY-MM`` of the date column). Flagged is what the router flags: below the
+    variant's threshold (``ragu``) or outside the known units (``di_luar_cakupan``, the same in every variant),
+    so the shipped row counts what ``## Quality`` counts."""
     assert dev.dates is not None
     proba = router.predict_proba(dev.texts)
     confidence = proba.max(axis=1)
     correct = np.asarray(router.classes_, dtype=object)[proba.argmax(axis=1)] == np.asarray(dev.opd, dtype=object)
+    inside = router.route(dev.texts).review_reason != REASON_OUTSIDE
     months = np.asarray([str(d)[:7] for d in dev.dates], dtype=object)
     rows = []
     variants = _thresholds(router, review)
-    ceiling = float(np.quantile(confidence, 1.0 - _CEILING_COVERAGE, method="higher"))
-    variants[f"ceiling, not a rule: dev's own threshold for coverage {_CEILING_COVERAGE:.2f}"] = ceiling
+    variants[f"ceiling, not a rule: dev's own threshold for coverage {_CEILING_COVERAGE:.2f}"] = _ceiling(
+        confidence[inside], int(np.ceil(_CEILING_COVERAGE * len(confidence)))
+    )
     for name, threshold in variants.items():
-        kept = confidence >= threshold
+        kept = (confidence >= threshold) & inside
         figures = {"all": _figures(kept, correct)}
         for month in sorted(set(months)):
             mine = months == month
             figures[month] = _figures(kept[mine], correct[mine])
         rows.append({"variant": name, "threshold": threshold, "figures": figures})
     return rows
+
+
+def _ceiling(confidence: np.ndarray, wanted: int) -> float:
+    """The threshold that keeps ``wanted`` of the rows the open-set check lets through (all of them if fewer)."""
+    if not len(confidence):
+        return 1.0
+    ranked = np.sort(confidence)[::-1]
+    return float(ranked[min(wanted, len(ranked)) - 1])
 
 
 def worst_month(rows: list[dict[str, Any]]) -> float:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import math
 from dataclasses import replace
 from pathlib import Path
@@ -9,10 +10,11 @@ from pathlib import Path
 import pytest
 
 from benchmarks.report import CorpusResult, SystemResult
-from benchmarks.unit_review import territorial_breakdown, unit_section, worst_month
+from benchmarks.unit_review import review_by_month, territorial_breakdown, unit_section, worst_month
 from models.router import ComplaintRouter
 from training.data import Dataset, load_dataset
-from training.evaluate import unit_metrics
+from training.evaluate import evaluate_router, unit_metrics
+from training.fit import train_router
 
 UNITS_CSV = Path(__file__).resolve().parents[2] / "data" / "samples" / "units.csv"
 
@@ -82,3 +84,36 @@ def test_worst_month_is_the_lowest_month_of_the_shipped_threshold() -> None:
 def test_worst_month_is_not_a_number_when_a_month_flags_everything() -> None:
     rows = _months((0.5, 0.97, 10), (0.0, float("nan"), 10))
     assert math.isnan(worst_month(rows))
+
+
+def test_the_shipped_row_by_month_counts_what_the_router_flags(units_data: Dataset) -> None:
+    """The review by month flags what the router flags (``ragu`` or ``di_luar_cakupan``), so its shipped row over
+    all of dev is the coverage and accuracy of ``evaluate_router``; months split the same rows. The review
+    threshold is set to 0 so that only the open-set check flags, on complaints for no unit of the city."""
+    result = train_router(units_data, params={"calibration_cv": 3})
+    assert result.review is not None
+    router = copy.deepcopy(result.router)
+    router.review_threshold_ = 0.0
+    outsiders = [
+        "Paspor saya hilang di bandara, bagaimana mengurus ke imigrasi",
+        "Pesawat delay lima jam tanpa kompensasi dari maskapai",
+        "Kapal nelayan asing mencuri ikan di laut lepas",
+    ]
+    dev = replace(
+        units_data,
+        texts=[*units_data.texts, *outsiders],
+        opd=[*units_data.opd, *[units_data.opd[0]] * len(outsiders)],
+        dates=[*(units_data.dates or []), *["2023-03-01"] * len(outsiders)],
+        units=None,
+        places=None,
+    )
+    metrics = evaluate_router(router, dev.texts, dev.opd)
+    assert metrics["opd_outside_share"] > 0  # the open-set check flags some: the case this test is about
+    rows = review_by_month(router, result.review, dev)
+    coverage, accuracy, n = rows[0]["figures"]["all"]
+    assert n == len(dev)
+    assert coverage == pytest.approx(metrics["opd_coverage"]) and coverage < 1.0
+    assert accuracy == pytest.approx(metrics["opd_auto_accuracy"])
+    months = [f for period, f in rows[0]["figures"].items() if period != "all"]
+    assert sum(m[2] for m in months) == n
+    assert sum(m[0] * m[2] for m in months) == pytest.approx(coverage * n)
