@@ -127,6 +127,9 @@ class OutsideScore(BaseEstimator):
     ----------
     threshold_ : float
         Scores below it are flagged.
+    target_ : float
+        The share of simulated outsiders ``threshold_`` flags: ``outside_target``, or less after
+        :meth:`use_target` (:func:`training.fit.train_router` lowers it when known complaints would be flagged).
     quantiles_ : ndarray of shape (101,)
         Quantiles 0, 0.01, ..., 1 of the simulated outsiders' scores.
     n_outside_ : int
@@ -213,7 +216,7 @@ class OutsideScore(BaseEstimator):
             outside = top
         self.quantiles_ = np.quantile(outside, _QUANTILES)
         self.n_outside_ = len(outside)
-        self.threshold_ = self.threshold_for(self.outside_target)
+        self.use_target(self.outside_target)
         return self
 
     def _sample(self, rows: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -257,6 +260,26 @@ class OutsideScore(BaseEstimator):
         if not 0.0 <= outside_target <= 1.0:
             raise ValueError(f"outside_target must be between 0 and 1, got {outside_target}")
         return float(np.interp(outside_target, _QUANTILES, self.quantiles_))
+
+    def target_for_known(self, known_scores: np.ndarray, share: float) -> float:
+        """The outside target (at most this signal's own) at which no more than ``share`` of ``known_scores``, the
+        scores of known complaints kept out of fitting, fall below the threshold: where the simulated outsiders
+        look like the known units' complaints (national agencies with overlapping programmes), the target's
+        threshold would otherwise call many complaints of known units outside."""
+        check_is_fitted(self, "quantiles_")
+        if not 0.0 < share < 1.0:
+            raise ValueError(f"share must be between 0 and 1, got {share}")
+        known = np.asarray(known_scores, dtype=float)
+        if not len(known):
+            return float(self.outside_target)
+        limit = float(np.quantile(known, share))
+        return min(float(self.outside_target), float(np.interp(limit, self.quantiles_, _QUANTILES)))
+
+    def use_target(self, outside_target: float) -> None:
+        """Flag ``outside_target`` of the simulated outsiders from now on (``threshold_`` read from the quantiles;
+        the parameter ``outside_target`` keeps what was asked, ``target_`` what is used)."""
+        self.threshold_ = self.threshold_for(outside_target)
+        self.target_ = float(outside_target)
 
     def score(self, decision: np.ndarray, Z: sp.spmatrix | None = None) -> np.ndarray:
         """The score of each row: ``decision`` holds the OPD head's decision values (n_texts, n_columns),

@@ -74,6 +74,26 @@ def test_threshold_flags_the_target_share_of_simulated_outsiders() -> None:
     assert thresholds[0] < thresholds[-1]
 
 
+def test_a_target_for_known_complaints_flags_at_most_their_share() -> None:
+    """Known complaints scored low (like the simulated outsiders) lower the target until at most ``share`` of
+    them fall below the threshold; known complaints scored high leave the signal's own target."""
+    Z, y = _blobs()
+    signal = OutsideScore(outside_target=0.8, n_folds=4).fit(Z, y)
+    assert signal.target_ == 0.8
+    high = np.full(50, signal.quantiles_[-1] + 1.0)
+    assert signal.target_for_known(high, 0.1) == 0.8
+    mixed = np.linspace(signal.quantiles_[0], signal.quantiles_[-1], 200)  # half of them below the threshold
+    assert np.mean(mixed < signal.threshold_) > 0.5
+    target = signal.target_for_known(mixed, 0.1)
+    assert 0.0 <= target < 0.8
+    signal.use_target(target)
+    assert (signal.target_, signal.threshold_) == (target, pytest.approx(signal.threshold_for(target)))
+    assert signal.outside_target == 0.8  # the parameter keeps what was asked
+    assert np.mean(mixed < signal.threshold_) <= 0.1 + 1 / len(mixed)
+    with pytest.raises(ValueError, match=r"share must be between 0 and 1, got 1\.5"):
+        signal.target_for_known(mixed, 1.5)
+
+
 def test_rows_like_the_training_units_are_not_outside_and_foreign_rows_are() -> None:
     Z, y = _blobs(n_classes=5)
     known = Z[:, :20]  # the features of units 0-3 (unit 4's own block is not seen in training)
