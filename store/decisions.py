@@ -112,11 +112,11 @@ def follow_undo(session: Session, complaint: ComplaintRow, now: datetime) -> Non
             select(FeedbackRow).where(FeedbackRow.complaint_id == complaint.id).order_by(FeedbackRow.id.desc())
         )
     )
-    kept = None
+    kept: FeedbackRow | None = None
     if complaint.status == "didisposisikan" and complaint.decided_opd:
         same_opd = [r for r in rows if r.opd == complaint.decided_opd]
         same = [r for r in same_opd if (r.urgency, r.unit) == (complaint.decided_urgency, complaint.decided_unit)]
-        kept = (same or same_opd or [None])[0]
+        kept = next(iter(same or same_opd), None)
     for row in rows:
         if row is kept:
             row.withdrawn_at = None
