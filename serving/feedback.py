@@ -49,6 +49,7 @@ from models.text import mask_personal_data, repair
 from serving.errors import FeedbackUnavailableError, database_reason
 from serving.sessions import AdminSessions
 from store.complaints import ComplaintStore
+from store.decisions import IN_FORCE
 from store.migrate import upgrade
 from store.schema import FeedbackRow
 
@@ -204,9 +205,10 @@ class FeedbackStore:
             FeedbackRow.kecamatan,
             FeedbackRow.kelurahan,
         )
+        query = query.where(IN_FORCE)  # a decision an undo took back is not training data
         if latest_only:
             key = func.coalesce(FeedbackRow.complaint_id, literal("#") + cast(FeedbackRow.id, String))
-            query = query.where(FeedbackRow.id.in_(select(func.max(FeedbackRow.id)).group_by(key)))
+            query = query.where(FeedbackRow.id.in_(select(func.max(FeedbackRow.id)).where(IN_FORCE).group_by(key)))
         query = query.order_by(FeedbackRow.id).execution_options(yield_per=_EXPORT_BATCH)
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
@@ -240,27 +242,29 @@ class FeedbackStore:
                     accepted_sum,
                     func.min(FeedbackRow.created_at),
                     func.max(FeedbackRow.created_at),
-                )
+                ).where(IN_FORCE)
             ).one()
             per_opd = session.execute(
                 select(FeedbackRow.suggested_opd, func.count(FeedbackRow.id), accepted_sum)
-                .where(FeedbackRow.accepted.is_not(None))
+                .where(FeedbackRow.accepted.is_not(None), IN_FORCE)
                 .group_by(FeedbackRow.suggested_opd)
                 .order_by(FeedbackRow.suggested_opd)
             ).all()
             corrections = session.execute(
                 select(FeedbackRow.suggested_opd, FeedbackRow.opd, func.count(FeedbackRow.id).label("n"))
-                .where(FeedbackRow.accepted.is_(False))
+                .where(FeedbackRow.accepted.is_(False), IN_FORCE)
                 .group_by(FeedbackRow.suggested_opd, FeedbackRow.opd)
                 .order_by(func.count(FeedbackRow.id).desc(), FeedbackRow.suggested_opd, FeedbackRow.opd)
                 .limit(10)
             ).all()
             levels = session.execute(
-                select(FeedbackRow.urgency, func.count(FeedbackRow.id)).group_by(FeedbackRow.urgency)
+                select(FeedbackRow.urgency, func.count(FeedbackRow.id)).where(IN_FORCE).group_by(FeedbackRow.urgency)
             ).all()
+            withdrawn = session.scalar(select(func.count(FeedbackRow.id)).where(FeedbackRow.withdrawn_at.is_not(None)))
         judged, accepted = int(judged or 0), int(accepted or 0)
         return {
             "total": int(total or 0),
+            "withdrawn": int(withdrawn or 0),
             "with_suggestion": judged,
             "accepted": accepted,
             "acceptance_rate": round(accepted / judged, 4) if judged else None,

@@ -23,6 +23,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from models.similarity import Complaint
+from store.decisions import follow_undo
 from store.duplicates import SimilarComplaint, match_and_index, most_similar
 from store.schema import ComplaintRow, DecisionRow
 from store.stats import DeskStats, desk_stats
@@ -231,6 +232,7 @@ class ComplaintStore:
             if not trail:
                 raise UnknownComplaintError(f'complaint "{complaint_id}" has no decision to undo')
             undo_last(session, row, trail, decided_by, now)
+            follow_undo(session, row, now)  # the feedback rows follow, in the same transaction
         return row
 
     def trail(self, complaint_id: str) -> list[DecisionRow]:

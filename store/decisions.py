@@ -6,6 +6,10 @@ desk has no OPD and is listed only when asked (``outside_label``), under that la
 specific unit of its OPD (``unit``: a kelurahan, a pooled OPD) when the admin or the desk gave one, else None:
 unknown, never a unit called "", and the place of its complaint (``kecamatan``, ``kelurahan``, migration 0009)
 when known, so that the unit resolver learns which places each unit serves.
+
+An undo on the desk takes a decision back: :func:`follow_undo` withdraws the feedback rows of what was undone
+(``withdrawn_at``, migration 0010; the rows stay for the record) and puts back in force the row of the decision
+the complaint returns to, so that only decisions in force are training data (:data:`IN_FORCE`).
 """
 
 from __future__ import annotations
@@ -14,10 +18,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine, String, cast, func, literal, select
+from sqlalchemy.orm import Session
 
 from store.schema import ComplaintRow, FeedbackRow
 
-__all__ = ["LabelledDecision", "latest_decisions"]
+__all__ = ["IN_FORCE", "LabelledDecision", "follow_undo", "latest_decisions"]
+
+# The feedback rows that are training data: every row but those an undo withdrew.
+IN_FORCE = FeedbackRow.withdrawn_at.is_(None)
 
 
 @dataclass(frozen=True)
@@ -36,7 +44,7 @@ class LabelledDecision:
 def latest_decisions(engine: Engine, *, outside_label: str | None = None) -> list[LabelledDecision]:
     """The latest decision per complaint id (a row without an id is its own complaint), oldest first."""
     key = func.coalesce(FeedbackRow.complaint_id, literal("#") + cast(FeedbackRow.id, String))
-    latest = select(func.max(FeedbackRow.id)).group_by(key)
+    latest = select(func.max(FeedbackRow.id)).where(IN_FORCE).group_by(key)
     query = (
         select(
             FeedbackRow.id,
@@ -92,6 +100,33 @@ def latest_decisions(engine: Engine, *, outside_label: str | None = None) -> lis
                         kelurahan=_known(kelurahan),
                     )
     return sorted(found.values(), key=lambda d: (_naive(d.decided_at), d.complaint_id))
+
+
+def follow_undo(session: Session, complaint: ComplaintRow, now: datetime) -> None:
+    """After an undo has put ``complaint`` back (in ``session``, the undo's own transaction): its feedback rows
+    follow. When it is back at an OPD decision, the newest row of that decision (same OPD, urgency and unit; else
+    the same OPD) is in force again (an undo of an undo) and every newer row is withdrawn; otherwise every row
+    stored after the decision it is back at (all of them when it is undecided again) is withdrawn."""
+    rows = list(
+        session.scalars(
+            select(FeedbackRow).where(FeedbackRow.complaint_id == complaint.id).order_by(FeedbackRow.id.desc())
+        )
+    )
+    kept: FeedbackRow | None = None
+    if complaint.status == "didisposisikan" and complaint.decided_opd:
+        same_opd = [r for r in rows if r.opd == complaint.decided_opd]
+        same = [r for r in same_opd if (r.urgency, r.unit) == (complaint.decided_urgency, complaint.decided_unit)]
+        kept = next(iter(same or same_opd), None)
+    for row in rows:
+        if row is kept:
+            row.withdrawn_at = None
+        elif kept is not None:
+            if row.id > kept.id and row.withdrawn_at is None:
+                row.withdrawn_at = now
+        elif row.withdrawn_at is None and (
+            complaint.decided_at is None or _naive(row.created_at) > _naive(complaint.decided_at)
+        ):
+            row.withdrawn_at = now
 
 
 def _known(value: str | None) -> str | None:

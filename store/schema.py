@@ -41,6 +41,8 @@ class FeedbackRow(Base):
     accepted: Mapped[bool | None] = mapped_column(Boolean)
     model_version: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    # set when an undo on the desk took the decision back (no longer training data; kept for the record). 0010.
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class AdminSessionRow(Base):

@@ -101,6 +101,34 @@ def test_decisions_name_the_key_feed_training_and_can_be_undone(desk: TestClient
     assert (counts["baru"], counts["didisposisikan"], counts["di_luar_kewenangan"]) == (4, 1, 0)
 
 
+def _export(desk: TestClient, **params: str) -> list[tuple[str, str]]:
+    rows = csv.DictReader(io.StringIO(desk.get("/v1/feedback/export", params=params, headers=AUTH).text))
+    return [(r["id"], r["opd"]) for r in rows]
+
+
+def test_an_undone_decision_is_no_longer_training_data(desk: TestClient) -> None:
+    """Undo takes the decision's feedback row out of the export and the stats (kept, withdrawn); an undo of the
+    undo puts it back; a complaint back at an earlier decision exports that one."""
+    desk.post("/v1/complaints", json={"items": _samples(3)}, headers=AUTH)
+    desk.post("/v1/complaints/S0001/decision", json={"opd": "Diskominfo"}, headers=AUTH)
+    desk.post("/v1/complaints/S0002/decision", json={"opd": "DLH"}, headers=AUTH)
+    desk.post("/v1/complaints/S0002/decision", json={"opd": "Dinas PUPR"}, headers=AUTH)
+    assert _export(desk) == [("S0001", "Diskominfo"), ("S0002", "Dinas PUPR")]
+
+    assert desk.post("/v1/complaints/S0001/undo", headers=AUTH).json()["status"] == "baru"
+    assert desk.post("/v1/complaints/S0002/undo", headers=AUTH).json()["decision"]["opd"] == "DLH"
+    assert _export(desk) == [("S0002", "DLH")]  # S0001 undecided again; S0002 back at its first decision
+    assert _export(desk, latest_only="false") == [("S0002", "DLH")]
+    stats = desk.get("/v1/stats", headers=AUTH).json()
+    assert (stats["feedback"]["total"], stats["feedback"]["withdrawn"]) == (1, 2)
+
+    assert desk.post("/v1/complaints/S0001/undo", headers=AUTH).json()["decision"]["opd"] == "Diskominfo"
+    assert _export(desk) == [("S0001", "Diskominfo"), ("S0002", "DLH")]  # the undo undone: in force again
+    desk.post("/v1/complaints/S0001/decision", json={"outside_authority": "PLN"}, headers=AUTH)
+    desk.post("/v1/complaints/S0001/undo", headers=AUTH)  # undoing a decision that stored no row withdraws none
+    assert _export(desk) == [("S0001", "Diskominfo"), ("S0002", "DLH")]
+
+
 @pytest.mark.parametrize(
     ("payload", "message"),
     [

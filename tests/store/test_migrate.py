@@ -126,6 +126,29 @@ def test_the_decision_unit_and_feedback_place_migrations_go_up_and_down_keeping_
     assert upgrade(engine) == head_revision()  # and up again
 
 
+def test_the_duplicates_migration_goes_down_keeping_the_desk_order_index(engine: Engine) -> None:
+    """0006 (duplicate_of, score, kind and the band table) dropped again: its columns go, the complaints stay, and
+    the expression index of 0005 survives (a batch rebuild of the table on SQLite would drop it)."""
+    upgrade(engine, "0006_duplicates")
+    now = datetime.now(UTC)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO complaints (id, text, status, received_at, suggestion, urgency_rank, needs_review, "
+                "duplicate_of, duplicate_kind) "
+                "VALUES ('b', 'jalan rusak lagi', 'baru', :now, '{}', 0, :no, 'a', 'ulang')"
+            ),
+            {"now": now, "no": False},
+        )
+    _downgrade(engine, "0005_desk_order_index")
+    assert not {"duplicate_of", "duplicate_score", "duplicate_kind"} & _columns(engine, "complaints")
+    assert "complaint_bands" not in inspect(engine).get_table_names()
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT id, status FROM complaints")).all() == [("b", "baru")]
+    assert _has_desk_order_index(engine)
+    assert upgrade(engine) == head_revision()
+
+
 def _has_desk_order_index(engine: Engine) -> bool:
     """Asked of the catalogue directly: SQLAlchemy's inspector cannot reflect an expression index."""
     query = (

@@ -30,10 +30,10 @@ def upgrade() -> None:
     )
 
 
+# Plain ALTER TABLE ... DROP COLUMN (SQLite 3.35 and later), not batch mode: a batch rebuild of the complaints
+# table would lose SQLite's expression index ix_complaints_desk_order (0005), which reflection cannot read.
 def downgrade() -> None:
     op.drop_table("complaint_bands")
     op.drop_index("ix_complaints_duplicate_of", table_name="complaints")
-    with op.batch_alter_table("complaints") as batch:
-        batch.drop_column("duplicate_kind")
-        batch.drop_column("duplicate_score")
-        batch.drop_column("duplicate_of")
+    for column in ("duplicate_kind", "duplicate_score", "duplicate_of"):
+        op.drop_column("complaints", column)
