@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, StrictBool, StrictStr, field_validator, model_validator
 
-from serving.schemas import UrgencyLevel, _Input, _not_blank
+from serving.schemas import UrgencyLevel, _Input, _not_blank, known_name
 
 __all__ = ["ComplaintsIn", "ComplaintsOut", "DecisionIn", "DeskComplaint", "DeskPage", "StoredResult"]
 
@@ -76,11 +76,7 @@ class DecisionIn(_Input):
     @field_validator("unit")
     @classmethod
     def _unit_name(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        if not value.strip():
-            raise ValueError("must not be empty or only whitespace: leave unit out when the unit is not known")
-        return _not_blank(value).strip()
+        return known_name(value, "unit")
 
     @model_validator(mode="after")
     def _one_kind(self) -> DecisionIn:

@@ -68,6 +68,16 @@ def _not_blank(value: str) -> str:
     return value
 
 
+def known_name(value: str | None, field: str) -> str | None:
+    """An optional name (a unit, a kecamatan): None when left out, stripped when given, refused when blank
+    (leaving it out is how a caller says it is not known)."""
+    if value is None:
+        return None
+    if not value.strip():
+        raise ValueError(f"must not be empty or only whitespace: leave {field} out when the {field} is not known")
+    return _not_blank(value).strip()
+
+
 class _Input(BaseModel):
     model_config = ConfigDict(extra="ignore", strict=True)
 
@@ -153,12 +163,7 @@ class FeedbackIn(_Input):
     @field_validator("unit", "kecamatan", "kelurahan")
     @classmethod
     def _known_name(cls, value: str | None, info: ValidationInfo) -> str | None:
-        if value is None:
-            return None
-        if not value.strip():
-            field = info.field_name
-            raise ValueError(f"must not be empty or only whitespace: leave {field} out when the {field} is not known")
-        return _not_blank(value).strip()
+        return known_name(value, str(info.field_name))
 
     @field_validator("suggested_opd")
     @classmethod

@@ -34,6 +34,17 @@ LAUNCH_ARGS = [
     "--no-first-run",
 ]
 
+# Two complaints for a model trained with --unit-column: one with its place (a kelurahan's), one for an OPD.
+UNIT_ITEMS = [
+    {
+        "id": "U-1",
+        "text": "Surat pengantar RT untuk kartu keluarga belum ditandatangani pak lurah",
+        "kecamatan": "Tanjungsari",
+        "kelurahan": "Wonoasri",
+    },
+    {"id": "U-2", "text": "Lampu lalu lintas di perempatan mati sejak kemarin"},
+]
+
 
 def _chromium_or_skip() -> str:
     path = os.environ.get("DISPOSISI_CHROMIUM", "/usr/bin/chromium")
@@ -302,16 +313,9 @@ def test_the_complaint_view_shows_the_unit(page: object, server: str) -> None:
     from playwright.sync_api import Page, expect
 
     assert isinstance(page, Page)
-    items = [
-        {
-            "id": "U-1",
-            "text": "Surat pengantar RT untuk kartu keluarga belum ditandatangani pak lurah",
-            "kecamatan": "Tanjungsari",
-            "kelurahan": "Wonoasri",
-        },
-        {"id": "U-2", "text": "Lampu lalu lintas di perempatan mati sejak kemarin"},
-    ]
-    response = httpx.post(f"{server}/v1/complaints", json={"items": items}, headers={"X-API-Key": API_KEY}, timeout=60)
+    response = httpx.post(
+        f"{server}/v1/complaints", json={"items": UNIT_ITEMS}, headers={"X-API-Key": API_KEY}, timeout=60
+    )
     assert response.status_code == 200, response.text
     assert _complaint(server, "U-1")["suggestion"]["unit"] == "Kelurahan Wonoasri"
     page.goto("/admin/aduan/U-1")
@@ -329,16 +333,9 @@ def test_the_admin_corrects_the_unit(page: object, server: str, feedback_url: st
     from playwright.sync_api import Page, expect
 
     assert isinstance(page, Page)
-    items = [
-        {
-            "id": "U-1",
-            "text": "Surat pengantar RT untuk kartu keluarga belum ditandatangani pak lurah",
-            "kecamatan": "Tanjungsari",
-            "kelurahan": "Wonoasri",
-        },
-        {"id": "U-2", "text": "Lampu lalu lintas di perempatan mati sejak kemarin"},
-    ]
-    response = httpx.post(f"{server}/v1/complaints", json={"items": items}, headers={"X-API-Key": API_KEY}, timeout=60)
+    response = httpx.post(
+        f"{server}/v1/complaints", json={"items": UNIT_ITEMS}, headers={"X-API-Key": API_KEY}, timeout=60
+    )
     assert response.status_code == 200, response.text
     page.goto("/admin/aduan/U-1")
     unit = page.locator("#unit")
