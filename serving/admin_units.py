@@ -1,7 +1,7 @@
 """The unit on the admin's page: the units the loaded model knows (the page's ``<datalist>``), the unit the page
 proposes for a complaint, and the unit a posted form decides.
 
-The page proposes the suggested unit with the suggested OPD (:func:`store.trail.suggested_unit`) and sends what
+The page proposes the suggested unit with the suggested OPD (:func:`store.trail.top_unit`) and sends what
 the admin left in the field: the admin's word, blank for unknown. Its script clears the proposed unit when the
 admin picks another OPD; without the script, a proposed unit posted with another OPD is dropped here, since it
 belongs to the suggested OPD.
@@ -12,9 +12,9 @@ from __future__ import annotations
 from models.unit import UnitResolver
 from serving.inbox import masked_field
 from serving.model_state import LoadedModel
-from store.complaints import ComplaintStore, UnknownComplaintError, suggestion_of
+from store.complaints import ComplaintStore, UnknownComplaintError
 from store.schema import ComplaintRow
-from store.trail import suggested_unit
+from store.trail import suggestion_of, top_unit
 
 __all__ = ["known_units", "posted_unit", "proposed_unit"]
 
@@ -27,8 +27,7 @@ def known_units(loaded: LoadedModel | None) -> list[str]:
 
 def proposed_unit(row: ComplaintRow) -> str:
     """The unit the page puts in the field: the suggested unit of the suggested OPD ("" when none is finer)."""
-    unit = suggested_unit(suggestion_of(row), row.top_opd, row.top_opd) if row.top_opd else None
-    return unit or ""
+    return top_unit(suggestion_of(row), row.top_opd) or ""
 
 
 def posted_unit(complaints: ComplaintStore, complaint_id: str, opd: str, unit: str) -> str | None:

@@ -45,8 +45,9 @@ from serving.model_state import LoadedModel
 from serving.openapi import error_responses
 from serving.schemas import RouteOut, check_limits
 from serving.settings import Settings
-from store.complaints import ComplaintStore, Decision, NewComplaint, UnknownComplaintError, suggestion_of
+from store.complaints import ComplaintStore, Decision, NewComplaint, UnknownComplaintError
 from store.schema import ComplaintRow
+from store.trail import suggestion_of
 
 __all__ = ["keep_complaints", "record_decision", "router"]
 

@@ -27,7 +27,7 @@ from store.decisions import follow_undo
 from store.duplicates import SimilarComplaint, match_and_index, most_similar
 from store.schema import ComplaintRow, DecisionRow
 from store.stats import DeskStats, desk_stats
-from store.trail import Decision, apply_decision, suggested_unit, undo_last
+from store.trail import Decision, apply_decision, top_unit, undo_last
 
 __all__ = [
     "DESK_ORDER",
@@ -259,11 +259,6 @@ class ComplaintStore:
             return int(session.scalar(select(func.count()).select_from(ComplaintRow)) or 0)
 
 
-def suggestion_of(row: ComplaintRow) -> dict[str, Any]:
-    loaded: dict[str, Any] = json.loads(row.suggestion)
-    return loaded
-
-
 def _row_values(item: NewComplaint, now: datetime) -> dict[str, Any]:
     if item.status not in STATUSES:
         raise ValueError(f"status must be one of {', '.join(STATUSES)}, got {item.status!r}")
@@ -286,9 +281,7 @@ def _row_values(item: NewComplaint, now: datetime) -> dict[str, Any]:
         "model_version": item.model_version,
         "decided_opd": item.top_opd if item.status == "otomatis" else None,
         "decided_urgency": item.urgency if item.status == "otomatis" else None,
-        "decided_unit": suggested_unit(item.suggestion, item.top_opd, item.top_opd)
-        if item.status == "otomatis" and item.top_opd
-        else None,
+        "decided_unit": top_unit(item.suggestion, item.top_opd) if item.status == "otomatis" else None,
         "decided_by": "otomatis" if item.status == "otomatis" else None,
         "decided_at": now if item.status == "otomatis" else None,
     }

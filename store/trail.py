@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from store.schema import ComplaintRow, DecisionRow
 
-__all__ = ["Decision", "apply_decision", "state_before", "suggested_unit", "undo_last"]
+__all__ = ["Decision", "apply_decision", "state_before", "suggested_unit", "suggestion_of", "top_unit", "undo_last"]
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ class Decision:
             return None
         if self.unit and self.unit.strip():
             return self.unit.strip()
-        return suggested_unit(_suggestion(row), row.top_opd, self.opd) if self.unit_from_suggestion else None
+        return suggested_unit(suggestion_of(row), row.top_opd, self.opd) if self.unit_from_suggestion else None
 
 
 def suggested_unit(suggestion: Mapping[str, Any], suggested_opd: str | None, opd: str) -> str | None:
@@ -63,6 +63,12 @@ def suggested_unit(suggestion: Mapping[str, Any], suggested_opd: str | None, opd
     if opd != suggested_opd or not isinstance(unit, str) or not unit.strip() or unit.strip() == opd:
         return None
     return unit.strip()
+
+
+def top_unit(suggestion: Mapping[str, Any], top_opd: str | None) -> str | None:
+    """The unit the model suggested with its own top OPD (None when it names nothing finer): what an automatic
+    routing decides and what the admin's page proposes."""
+    return suggested_unit(suggestion, top_opd, top_opd) if top_opd else None
 
 
 def apply_decision(session: Session, row: ComplaintRow, decision: Decision, now: datetime) -> ComplaintRow:
@@ -141,13 +147,14 @@ def state_before(row: ComplaintRow, trail: list[DecisionRow]) -> dict[str, Any]:
         "status": arrived,
         "opd": row.top_opd if automatic else None,
         "urgency": row.urgency if automatic else None,
-        "unit": suggested_unit(_suggestion(row), row.top_opd, row.top_opd) if automatic and row.top_opd else None,
+        "unit": top_unit(suggestion_of(row), row.top_opd) if automatic else None,
         "outside_authority": None,
         "decided_by": "otomatis" if automatic else None,
         "decided_at": row.received_at if automatic else None,
     }
 
 
-def _suggestion(row: ComplaintRow) -> dict[str, Any]:
+def suggestion_of(row: ComplaintRow) -> dict[str, Any]:
+    """The suggestion a complaint was stored with (the answer of ``/v1/route``, as JSON in the row)."""
     loaded: dict[str, Any] = json.loads(row.suggestion)
     return loaded

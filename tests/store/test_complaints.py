@@ -17,10 +17,10 @@ from store.complaints import (
     Decision,
     NewComplaint,
     UnknownComplaintError,
-    suggestion_of,
 )
 from store.migrate import upgrade
 from store.schema import ComplaintRow
+from store.trail import suggestion_of
 
 T0 = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
 
