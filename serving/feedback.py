@@ -31,13 +31,10 @@ from typing import Any
 
 from sqlalchemy import (
     Engine,
-    String,
     case,
-    cast,
     create_engine,
     event,
     func,
-    literal,
     select,
 )
 from sqlalchemy.engine import make_url
@@ -49,7 +46,7 @@ from models.text import mask_personal_data, repair
 from serving.errors import FeedbackUnavailableError, database_reason
 from serving.sessions import AdminSessions
 from store.complaints import ComplaintStore
-from store.decisions import IN_FORCE
+from store.decisions import IN_FORCE, latest_in_force
 from store.migrate import upgrade
 from store.schema import FeedbackRow
 
@@ -207,8 +204,7 @@ class FeedbackStore:
         )
         query = query.where(IN_FORCE)  # a decision an undo took back is not training data
         if latest_only:
-            key = func.coalesce(FeedbackRow.complaint_id, literal("#") + cast(FeedbackRow.id, String))
-            query = query.where(FeedbackRow.id.in_(select(func.max(FeedbackRow.id)).where(IN_FORCE).group_by(key)))
+            query = query.where(FeedbackRow.id.in_(latest_in_force()))
         query = query.order_by(FeedbackRow.id).execution_options(yield_per=_EXPORT_BATCH)
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")

@@ -17,12 +17,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, String, cast, func, literal, select
+from sqlalchemy import Engine, Select, String, cast, func, literal, select
 from sqlalchemy.orm import Session
 
 from store.schema import ComplaintRow, FeedbackRow
 
-__all__ = ["IN_FORCE", "LabelledDecision", "follow_undo", "latest_decisions"]
+__all__ = ["IN_FORCE", "LabelledDecision", "follow_undo", "latest_decisions", "latest_in_force"]
 
 # The feedback rows that are training data: every row but those an undo withdrew.
 IN_FORCE = FeedbackRow.withdrawn_at.is_(None)
@@ -41,10 +41,15 @@ class LabelledDecision:
     kelurahan: str | None = None
 
 
+def latest_in_force() -> Select[int]:
+    """The ids of the newest feedback row in force per complaint (a row without a complaint id is its own)."""
+    key = func.coalesce(FeedbackRow.complaint_id, literal("#") + cast(FeedbackRow.id, String))
+    return select(func.max(FeedbackRow.id)).where(IN_FORCE).group_by(key)
+
+
 def latest_decisions(engine: Engine, *, outside_label: str | None = None) -> list[LabelledDecision]:
     """The latest decision per complaint id (a row without an id is its own complaint), oldest first."""
-    key = func.coalesce(FeedbackRow.complaint_id, literal("#") + cast(FeedbackRow.id, String))
-    latest = select(func.max(FeedbackRow.id)).where(IN_FORCE).group_by(key)
+    latest = latest_in_force()
     query = (
         select(
             FeedbackRow.id,
